@@ -1,0 +1,92 @@
+package org.streamfs.store;
+
+import java.io.Closeable;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The storage contract, shaped on S3 multipart upload because every backend can express it and it is what
+ * makes uploads resumable and atomic. Keys are relative, {@code /}-separated, validated by
+ * {@link StoreKeys#validate}; a key ending in {@code /} is a directory marker. Objects appear only whole:
+ * through {@link #put} or {@link #completeUpload}. Adapters never retry (that is {@code RetryingStore}'s
+ * job) and report every failure as a {@link StoreException} of the right kind. Implementations are
+ * thread-safe.
+ */
+public interface ObjectStore extends Closeable {
+
+  /** A description for messages and logs, e.g. {@code file:///srv/store}; never contains a secret. */
+  String describe();
+
+  /** Multipart limits of this store. */
+  default StoreLimits limits() {
+    return StoreLimits.UNLIMITED;
+  }
+
+  /** Checks that the store is reachable and usable (credentials, bucket, directory); one clear error. */
+  void checkAccess() throws StoreException;
+
+  /** The object at {@code key}; NOT_FOUND if absent. */
+  ObjectInfo stat(String key) throws StoreException;
+
+  /**
+   * Objects whose key starts with {@code prefix}. With a delimiter ({@code "/"}), keys that contain it
+   * after the prefix are rolled up into common prefixes; with null, all keys below the prefix are listed.
+   * A directory marker equal to the prefix itself is not listed.
+   */
+  Listing list(String prefix, String delimiter) throws StoreException;
+
+  /**
+   * Bytes {@code [offset, offset+length)} of the object; {@code length < 0} reads to the end. A range past
+   * the end is cut at the end. With {@code ifVersion} non-null, fails with PRECONDITION_FAILED if the
+   * object's version differs. The caller closes the stream.
+   */
+  InputStream read(String key, long offset, long length, String ifVersion) throws StoreException;
+
+  /** Stores a small object whole and atomically (directory markers, symlinks, small files). */
+  ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException;
+
+  /** Starts a multipart upload; the metadata is given to the object at completion. */
+  String beginUpload(String key, Map<String, String> metadata) throws StoreException;
+
+  /**
+   * Uploads part {@code partNumber} (1-based) of an upload: the buffer's remaining bytes, which must hash to
+   * {@code sha256} (the store checks it where it can: CHECKSUM if not). Re-uploading a part number replaces
+   * it. The buffer's position is not changed.
+   */
+  PartReceipt uploadPart(String key, String uploadId, int partNumber, ByteBuffer data, byte[] sha256)
+      throws StoreException;
+
+  /** Fills part {@code partNumber} server-side with bytes {@code [offset, offset+length)} of another object. */
+  PartReceipt copyPart(String key, String uploadId, int partNumber, String sourceKey, String sourceVersion,
+      long offset, long length) throws StoreException;
+
+  /** The parts the store really holds for this upload (the truth on resume); NOT_FOUND if the upload is gone. */
+  List<PartReceipt> listParts(String key, String uploadId) throws StoreException;
+
+  /**
+   * Makes the object appear, atomically, from the given parts in order (all but the last at least
+   * {@link StoreLimits#minPartSize()}); parts not named are discarded. A previous object at the key is
+   * replaced only now.
+   */
+  ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts) throws StoreException;
+
+  /** Discards an upload and its parts; the object at the key (if any) is untouched. Idempotent. */
+  void abortUpload(String key, String uploadId) throws StoreException;
+
+  /** Uploads begun under {@code prefix} and not finished. */
+  List<PendingUpload> listUploads(String prefix) throws StoreException;
+
+  /** Removes the object (an empty directory marker for a key ending in /). Absent is not an error. */
+  void delete(String key) throws StoreException;
+
+  /** Server-side copy of a whole object with its metadata. */
+  ObjectInfo copy(String fromKey, String toKey) throws StoreException;
+
+  /** Replaces the user metadata of an existing object, keeping its bytes. */
+  ObjectInfo updateMetadata(String key, Map<String, String> metadata) throws StoreException;
+
+  @Override
+  void close();
+}

@@ -1,0 +1,54 @@
+package org.streamfs.transfer;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.streamfs.store.ObjectInfo;
+
+/**
+ * An upload whose bytes are still being written (a file open for writing in the mount). The writer tells it
+ * which chunks changed ({@link #markDirty}) and which are complete ({@link #chunkComplete}: uploaded in the
+ * background at once, while the writer goes on); {@link #commit} makes the object appear whole, copying
+ * chunks that did not change from the base version server-side. Each staged upload is one catalog operation
+ * (kind MOUNT_WRITE): after a crash, a committed one resumes, an uncommitted one is rolled back (its staged
+ * bytes kept for {@code streamfs recover}).
+ */
+public interface StagedUpload {
+
+  String operationId();
+
+  /** The object key. */
+  String key();
+
+  /** Chunk size used for this upload. */
+  long chunkSize();
+
+  /** Chunk {@code index} now differs from the base version: it must be sent from the source. */
+  void markDirty(int index);
+
+  /**
+   * Chunk {@code index} is completely written (e.g. a sequential writer moved past it): it may be uploaded
+   * now. If it is written again later, call {@link #markDirty} again and it is re-sent. Non-blocking, but
+   * may wait when the bounded upload queue is full (back-pressure).
+   */
+  void chunkComplete(int index);
+
+  /**
+   * The first background failure of this upload, or null. The fs layer reports it on the next write, flush
+   * or fsync of the handle.
+   */
+  IOException failure();
+
+  /**
+   * Closes the upload at {@code size} bytes with the object's metadata: durably records that the file is
+   * closed (after this returns, a crash resumes instead of rolling back), then completes in the background.
+   * The future completes when the store holds the object.
+   */
+  CompletableFuture<ObjectInfo> commit(long size, Map<String, String> metadata) throws IOException;
+
+  /** Rolls back: aborts the multipart upload on the store, keeps the staged bytes for the retention period. */
+  void abort(String reason);
+
+  /** Uploaded bytes so far and the total known, for progress displays. */
+  long bytesUploaded();
+}

@@ -1,10 +1,10 @@
 package org.streamfs.staging;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -12,7 +12,8 @@ import org.streamfs.store.ObjectInfo;
 import org.streamfs.transfer.StagedUpload;
 
 /**
- * The staged bytes of one file being written: a sparse spool file plus which chunks of it are
+ * The staged bytes of one file being written: a sparse spool file (its length always the file's size, as
+ * the engine expects) plus which chunks of it are
  * authoritative. A chunk that lies (partly) in the base object is authoritative only once it has been
  * filled from the store (read-modify-write) or completely overwritten; other chunks read as zeros where not
  * written. Every changed chunk is marked dirty on the {@link StagedUpload}, and a chunk the writer has
@@ -29,6 +30,7 @@ public final class StagedFile implements AutoCloseable {
 
   private final Staging staging;
   private final Path path;
+  private final RandomAccessFile file;
   private final FileChannel channel;
   private final StagedUpload upload;
   private final BaseReader base;
@@ -45,12 +47,14 @@ public final class StagedFile implements AutoCloseable {
       throws IOException {
     this.staging = staging;
     this.path = path;
-    this.channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    this.file = new RandomAccessFile(path.toFile(), "rw");
+    this.channel = file.getChannel();
     this.upload = upload;
     this.base = base;
     this.chunkSize = upload.chunkSize();
     this.size = baseObject == null ? 0 : baseObject.size();
     this.baseLimit = size;
+    file.setLength(size);
     staging.register(upload.operationId(), this);
   }
 
@@ -132,14 +136,13 @@ public final class StagedFile implements AutoCloseable {
         }
         upload.markDirty(i);
       }
-      if (channel.size() > newSize) {
-        channel.truncate(newSize);
-      }
+      file.setLength(newSize);
       baseLimit = Math.min(baseLimit, newSize);
       size = newSize;
       written = Math.min(written, newSize);
     } else if (newSize > size) {
       growLocked(newSize);
+      file.setLength(newSize);
       size = newSize;
     }
   }
@@ -249,6 +252,6 @@ public final class StagedFile implements AutoCloseable {
   /** Closes the channel (the engine owns and deletes the file). */
   @Override
   public synchronized void close() throws IOException {
-    channel.close();
+    file.close();
   }
 }

@@ -47,8 +47,15 @@ public final class MountRegistry {
     }
   }
 
+  /** The state directory of the daemon serving {@code mountpoint}; NoSuchFileException if none is known. */
+  public static Path stateDirOf(Path mountpoint) throws IOException {
+    Path mnt = mountpoint.toAbsolutePath().normalize();
+    return find(mnt).orElseThrow(() -> new java.nio.file.NoSuchFileException(mnt.toString(), null,
+        "no streamfs mount known there"));
+  }
+
   /** The state directory of the daemon serving {@code mountpoint}, if any is known. */
-  public static Optional<Path> stateDirOf(Path mountpoint) {
+  public static Optional<Path> find(Path mountpoint) {
     try {
       UserDefinedFileAttributeView v = Files.getFileAttributeView(mountpoint, UserDefinedFileAttributeView.class);
       if (v != null) {

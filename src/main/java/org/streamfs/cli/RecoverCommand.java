@@ -37,7 +37,7 @@ public final class RecoverCommand implements Callable<Integer> {
   public Integer call() {
     Optional<Path> state = Optional.ofNullable(stateDir);
     if (state.isEmpty() && mount != null) {
-      state = MountRegistry.stateDirOf(mount.toAbsolutePath().normalize());
+      state = MountRegistry.find(mount.toAbsolutePath().normalize());
     }
     if (state.isEmpty()) {
       System.err.println("streamfs recover: give --state-dir DIR or --mount MOUNTPOINT");

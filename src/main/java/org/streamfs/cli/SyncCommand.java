@@ -20,7 +20,7 @@ public final class SyncCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path mnt = mountpoint.toAbsolutePath().normalize();
-    Optional<Path> state = MountRegistry.stateDirOf(mnt);
+    Optional<Path> state = MountRegistry.find(mnt);
     if (state.isEmpty()) {
       System.err.println("streamfs sync: no streamfs daemon is known for " + mnt);
       return 1;

@@ -26,7 +26,7 @@ public final class UmountCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Path mnt = mountpoint.toAbsolutePath().normalize();
-    Optional<Path> state = MountRegistry.stateDirOf(mnt);
+    Optional<Path> state = MountRegistry.find(mnt);
     Optional<Long> pid = MountRegistry.pidOf(mnt);
     if (state.isPresent() && !noWait) {
       try {

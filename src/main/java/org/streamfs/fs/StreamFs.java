@@ -432,9 +432,10 @@ public final class StreamFs {
 
   // ---- whole mount ----
 
+  /** statfs: the staging disk's size and free space (what bounds writes through the mount). */
   public FsStats statfs() {
     long bs = 4096;
-    long total = Math.max(staging.totalSpace(), 1L << 40) / bs;
+    long total = staging.totalSpace() / bs;
     long free = Math.max(staging.usableSpace(), 0) / bs;
     return new FsStats(bs, Math.max(total, free), free, 1L << 32, 1L << 31, StoreKeys.MAX_SEGMENT_BYTES);
   }

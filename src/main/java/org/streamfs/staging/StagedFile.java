@@ -163,7 +163,6 @@ public final class StagedFile implements AutoCloseable {
 
   /** Reads up to {@code dst.remaining()} bytes at {@code offset}; returns the count (0 at end of file). */
   public synchronized int read(long offset, ByteBuffer dst) throws IOException {
-    checkOpen();
     if (offset >= size) {
       return 0;
     }

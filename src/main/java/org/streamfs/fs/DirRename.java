@@ -1,15 +1,17 @@
 package org.streamfs.fs;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.transfer.Namespace;
 
 /**
  * Renames a directory in a store that has no rename: files still being written below it are committed and
- * waited for first, then every object below the old prefix (markers included) is copied to the new prefix
- * and deleted, deepest keys last; live files are re-keyed. Not atomic: a crash in the middle leaves both
- * halves, each object whole.
+ * waited for first, then every object below the old prefix (markers included) is copied to the new prefix,
+ * and the old keys are deleted deepest first (a marker must be empty to go); live files are re-keyed. Not
+ * atomic: a crash in the middle leaves both halves, each object whole.
  */
 final class DirRename {
   private final Namespace ns;
@@ -29,14 +31,18 @@ final class DirRename {
         files.settle(f);
       }
     }
-    List<ObjectInfo> objects = ns.listAll(from);
+    List<ObjectInfo> objects = new ArrayList<>(ns.listAll(from));
+    objects.sort(Comparator.comparing(ObjectInfo::key));
     for (ObjectInfo o : objects) {
-      if (o.key().equals(from)) {
-        continue;
+      if (!o.key().equals(from)) {
+        String target = to + o.key().substring(from.length());
+        files.rekey(o.key(), target, ns.copy(o.key(), target));
       }
-      String target = to + o.key().substring(from.length());
-      ObjectInfo moved = ns.rename(o.key(), target);
-      files.rekey(o.key(), target, moved);
+    }
+    for (int i = objects.size() - 1; i >= 0; i--) {
+      if (!objects.get(i).key().equals(from)) {
+        ns.delete(objects.get(i).key());
+      }
     }
     if (ns.find(from).isPresent()) {
       ns.rename(from, to);

@@ -62,7 +62,7 @@ public final class Errno {
     }
     if (e instanceof StoreException se) {
       int errno = ofKind(se.kind());
-      if (errno == EIO) {
+      if (errno == EIO || errno == ESTALE) {
         LOG.warn("{}: store failure: {}", op, se.getMessage());
       }
       return errno;

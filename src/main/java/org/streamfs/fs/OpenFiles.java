@@ -99,10 +99,24 @@ final class OpenFiles {
     return register(f, true);
   }
 
-  /** Opens an existing file ({@code stored} is its current object, pinned for reads). */
-  long open(String key, ObjectInfo stored, boolean write) throws IOException {
+  /** Where an open finds the stored object when the file is not live yet (pinned for reads). */
+  @FunctionalInterface
+  interface Stat {
+    ObjectInfo stat() throws IOException;
+  }
+
+  /** Opens an existing file. */
+  long open(String key, Stat stat, boolean write) throws IOException {
     while (true) {
-      LiveFile f = live.computeIfAbsent(key, k -> new LiveFile(k, stored, stored.metadata()));
+      LiveFile f = live.get(key);
+      if (f == null) {
+        ObjectInfo stored = stat.stat();
+        LiveFile fresh = new LiveFile(key, stored, stored.metadata());
+        f = live.putIfAbsent(key, fresh);
+        if (f == null) {
+          f = fresh;
+        }
+      }
       CompletableFuture<ObjectInfo> wait = null;
       synchronized (f) {
         if (live.get(key) != f) {
@@ -176,6 +190,10 @@ final class OpenFiles {
       if (s == null) {
         return base == null ? 0 : reader.read(base, offset, dst, h.readAhead());
       }
+      CompletableFuture<ObjectInfo> committing;
+      synchronized (f) {
+        committing = f.uploading == s ? f.committing : null;
+      }
       try {
         return s.read(offset, dst);
       } catch (java.nio.channels.ClosedChannelException e) {
@@ -183,6 +201,17 @@ final class OpenFiles {
           throw e;
         }
         // the upload finished while we read: read the stored version now
+      } catch (org.streamfs.store.StoreException e) {
+        if (e.kind() != org.streamfs.store.StoreException.Kind.PRECONDITION_FAILED || committing == null
+            || attempt > 3) {
+          throw e;
+        }
+        // unchanged chunks come from the base version, which the finishing upload just replaced
+        try {
+          await(committing);
+        } catch (IOException ignored) {
+          // the upload failed: the base is still the stored version, read it again
+        }
       }
     }
   }

@@ -69,6 +69,7 @@ public final class StreamFs {
     if (f != null) {
       return f.attr(opts.uid(), opts.gid());
     }
+    checkedKey(path);
     return lookup.get(key).attr();
   }
 
@@ -108,19 +109,14 @@ public final class StreamFs {
   public long open(String path, int flags) throws IOException {
     String key = key(path);
     boolean write = (flags & O_ACCMODE) != O_RDONLY;
-    LiveFile f = files.get(key);
-    if (f != null) {
-      return files.open(key, f.base, write);
+    if (files.get(key) == null && getattr(path).isDirectory() && write) {
+      throw FsException.of(Errno.EISDIR, path, "is a directory");
     }
-    Lookup.Entry e = lookup.get(key);
-    if (e.attr().isDirectory()) {
-      if (write) {
-        throw FsException.of(Errno.EISDIR, path, "is a directory");
-      }
-    }
-    ObjectInfo fresh = ns.stat(key);
-    lookup.remember(key, fresh);
-    return files.open(key, fresh, write);
+    return files.open(key, () -> {
+      ObjectInfo fresh = ns.stat(key);
+      lookup.remember(key, fresh);
+      return fresh;
+    }, write);
   }
 
   public int read(long fh, long offset, ByteBuffer dst) throws IOException {
@@ -480,7 +476,7 @@ public final class StreamFs {
     return k.endsWith("/") ? k.substring(0, k.length() - 1) : k;
   }
 
-  /** The key of a path that is about to be created: ENAMETOOLONG / EINVAL for names the store refuses. */
+  /** The key of a path: ENAMETOOLONG beyond 255 bytes a name, ENOENT for names the store cannot hold. */
   static String checkedKey(String path) throws FsException {
     String key = key(path);
     for (String seg : key.split("/")) {
@@ -493,7 +489,7 @@ public final class StreamFs {
     }
     String why = StoreKeys.problem(key);
     if (why != null) {
-      throw FsException.of(Errno.EINVAL, path, "not storable: " + why);
+      throw FsException.of(Errno.ENOENT, path, "not storable: " + why);
     }
     return key;
   }

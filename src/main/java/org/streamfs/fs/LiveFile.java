@@ -24,6 +24,8 @@ final class LiveFile {
   int handles;
   int writers;
   boolean unlinked;
+  /** Metadata changed while a commit was in flight: store it once the object exists. */
+  boolean metaAfterCommit;
   IOException failure;
 
   LiveFile(String key, ObjectInfo base, Map<String, String> meta) {

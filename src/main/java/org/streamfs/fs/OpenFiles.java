@@ -25,12 +25,13 @@ import org.streamfs.transfer.StreamingManager;
 
 /**
  * The handle table and the write sessions. Each open file is one {@link LiveFile} (shared by all its
- * handles) keyed by store key; a handle adds its access mode and read-ahead state. The first write-capable
- * open starts a staged upload; the last writer's release commits it (the object appears whole, in the
- * background); fsync commits and waits until the store holds it, and the next write starts a new session
- * over that version. A writer killed with -9 still gets flush and release from the kernel: what it had
- * written is committed, exactly what a local disk would keep. A LiveFile leaves the table when it has no
- * handle and no upload in flight.
+ * handles) keyed by store key; a handle adds its access mode and read-ahead state. A create, or the first
+ * write or truncate of an open file, starts a staged upload (a session); flush (every close()) commits it,
+ * so a file is crash-safe as soon as close() returns; release of the last writer commits what a flush did
+ * not. The object appears whole, in the background. fsync commits and waits until the store holds it; the
+ * next write starts a new session over that version. A writer killed with -9 still gets flush and release
+ * from the kernel: what it had written is committed, exactly what a local disk would keep. A LiveFile
+ * leaves the table when it has no handle and no upload in flight.
  */
 final class OpenFiles {
   private static final Logger LOG = LoggerFactory.getLogger(OpenFiles.class);
@@ -38,6 +39,7 @@ final class OpenFiles {
   record Handle(long id, LiveFile file, boolean writable, ReadAhead readAhead) {}
 
   private final StreamingManager engine;
+  private final org.streamfs.transfer.Namespace namespace;
   private final Staging staging;
   private final ObjectReader reader;
   private final Lookup lookup;
@@ -46,8 +48,10 @@ final class OpenFiles {
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
 
-  OpenFiles(StreamingManager engine, Staging staging, ObjectReader reader, Lookup lookup, int readAheadMax) {
+  OpenFiles(StreamingManager engine, org.streamfs.transfer.Namespace namespace, Staging staging,
+      ObjectReader reader, Lookup lookup, int readAheadMax) {
     this.engine = engine;
+    this.namespace = namespace;
     this.staging = staging;
     this.reader = reader;
     this.lookup = lookup;
@@ -117,25 +121,16 @@ final class OpenFiles {
           f = fresh;
         }
       }
-      CompletableFuture<ObjectInfo> wait = null;
       synchronized (f) {
         if (live.get(key) != f) {
           continue;
         }
-        if (write && f.staged == null && f.committing != null) {
-          wait = f.committing;
-        } else {
-          if (write && f.staged == null) {
-            startSessionLocked(f);
-          }
-          f.handles++;
-          if (write) {
-            f.writers++;
-          }
-          return register(f, write);
+        f.handles++;
+        if (write) {
+          f.writers++;
         }
+        return register(f, write);
       }
-      await(wait);
     }
   }
 
@@ -222,15 +217,21 @@ final class OpenFiles {
       throw new FsException(Errno.EBADF, "handle " + fh + " is not open for writing");
     }
     LiveFile f = h.file();
-    StagedFile s = session(f);
-    if (s == null) {
-      return;
+    int start = src.position();
+    while (true) {
+      StagedFile s = session(f);
+      if (s == null) {
+        return;
+      }
+      IOException failed = s.upload().failure();
+      if (failed != null) {
+        throw failed;
+      }
+      if (s.write(offset, src)) {
+        break;
+      }
+      src.position(start);
     }
-    IOException failed = s.upload().failure();
-    if (failed != null) {
-      throw failed;
-    }
-    s.write(offset, src);
     touch(f);
   }
 
@@ -273,7 +274,12 @@ final class OpenFiles {
     }
   }
 
-  /** close() of one descriptor: reports a background upload failure of this file. */
+  /**
+   * close() of one descriptor. For a writer this is the commit point: what was written is durably recorded
+   * as closed (a crash from now on resumes the upload instead of rolling it back), and a background upload
+   * failure of this file is reported here, to the application's close(). Later writes through another
+   * descriptor start a new session over the committed version.
+   */
   void flush(long fh) throws IOException {
     Handle h = handle(fh);
     LiveFile f = h.file();
@@ -283,6 +289,9 @@ final class OpenFiles {
       }
       if (h.writable() && f.failure != null) {
         throw f.failure;
+      }
+      if (h.writable() && f.staged != null && !f.unlinked) {
+        commitLocked(f);
       }
     }
   }
@@ -347,8 +356,16 @@ final class OpenFiles {
       if (err == null) {
         f.base = info;
         f.failure = null;
+        if (f.metaAfterCommit && f.committing == done && !f.unlinked) {
+          f.metaAfterCommit = false;
+          try {
+            f.base = namespace.updateMetadata(f.key, new HashMap<>(f.meta));
+          } catch (IOException e) {
+            LOG.warn("{}: attributes set during the upload could not be stored: {}", f.key, e.toString());
+          }
+        }
         if (!f.unlinked) {
-          lookup.remember(f.key, info);
+          lookup.remember(f.key, f.base);
         }
       } else {
         Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
@@ -376,6 +393,27 @@ final class OpenFiles {
   private void forgetIfIdleLocked(LiveFile f) {
     if (!f.busy()) {
       live.remove(f.key, f);
+    }
+  }
+
+  /**
+   * Applies a metadata change to a live file in memory when a commit will carry it (a session is open) or
+   * follow it (an upload is in flight); returns false when the caller must change the stored object.
+   */
+  boolean changeMeta(String key, java.util.function.UnaryOperator<Map<String, String>> change) {
+    LiveFile f = get(key);
+    if (f == null) {
+      return false;
+    }
+    synchronized (f) {
+      if (f.staged == null && f.committing == null) {
+        return false;
+      }
+      f.meta = change.apply(new HashMap<>(f.meta));
+      if (f.staged == null) {
+        f.metaAfterCommit = true;
+      }
+      return true;
     }
   }
 

@@ -55,7 +55,7 @@ public final class StreamFs {
     this.reader = reader;
     this.opts = opts;
     this.lookup = new Lookup(ns, opts.uid(), opts.gid(), opts.attrTtlMillis());
-    this.files = new OpenFiles(engine, staging, reader, lookup, opts.readAheadChunks());
+    this.files = new OpenFiles(engine, ns, staging, reader, lookup, opts.readAheadChunks());
   }
 
   // ---- lookup ----
@@ -302,8 +302,8 @@ public final class StreamFs {
   }
 
   /**
-   * Changes metadata: in memory for a file open for writing (the commit stores it), else on the store
-   * (a directory's marker is created if it was only implied).
+   * Changes metadata: in memory for a file being written or uploaded (its commit stores it, or it is
+   * stored right after the upload), else on the store (a directory's marker is created if only implied).
    */
   private void updateMeta(String path, UnaryOperator<Map<String, String>> change) throws IOException {
     String key = key(path);
@@ -311,16 +311,10 @@ public final class StreamFs {
       throw FsException.of(Errno.EPERM, path, "the mount root's attributes are fixed");
     }
     Attr a = getattr(path);
-    LiveFile f = files.get(key);
-    if (f != null) {
-      synchronized (f) {
-        if (f.staged != null) {
-          f.meta = change.apply(withType(new HashMap<>(f.meta), a));
-          return;
-        }
-      }
-      files.settle(f);
+    if (files.changeMeta(key, m -> change.apply(withType(m, a)))) {
+      return;
     }
+    LiveFile f = files.get(key);
     if (a.isDirectory()) {
       Optional<ObjectInfo> marker = ns.find(key + "/");
       Map<String, String> m = marker.map(o -> (Map<String, String>) new HashMap<>(o.metadata()))

@@ -78,14 +78,19 @@ public final class StagedFile implements AutoCloseable {
     return Math.max(0, queued - upload.bytesUploaded());
   }
 
-  /** Writes {@code src}'s remaining bytes at {@code offset}; waits first if staging is over its bound. */
-  public void write(long offset, ByteBuffer src) throws IOException {
+  /**
+   * Writes {@code src}'s remaining bytes at {@code offset}; waits first if staging is over its bound.
+   * Returns false (writing nothing) if the file was committed meanwhile: the caller starts a new session.
+   */
+  public boolean write(long offset, ByteBuffer src) throws IOException {
     staging.awaitRoom(src.remaining());
     synchronized (this) {
-      checkOpen();
+      if (committed) {
+        return false;
+      }
       long len = src.remaining();
       if (len == 0) {
-        return;
+        return true;
       }
       long end = offset + len;
       long newSize = Math.max(size, end);
@@ -122,6 +127,7 @@ public final class StagedFile implements AutoCloseable {
           upload.chunkComplete(i);
         }
       }
+      return true;
     }
   }
 

@@ -26,7 +26,12 @@ final class Mounted implements AutoCloseable {
   Mounted(Path root, String... extraArgs) throws IOException {
     this.store = Files.createDirectories(root.resolve("store"));
     this.state = root.resolve("state");
-    this.mnt = Files.createDirectories(root.resolve("mnt"));
+    this.mnt = root.resolve("mnt");
+    try {
+      Files.createDirectory(mnt);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // exists (possibly as the stale mount a killed daemon left): the daemon clears it
+    }
     this.extra = List.of(extraArgs);
   }
 
@@ -49,7 +54,7 @@ final class Mounted implements AutoCloseable {
     process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("test-daemon.log").toFile())).start();
     long deadline = System.currentTimeMillis() + 30_000;
-    while (!mounted()) {
+    while (!answers()) {
       if (!process.isAlive()) {
         throw new IllegalStateException("daemon exited " + process.exitValue() + ": " + log());
       }
@@ -57,6 +62,17 @@ final class Mounted implements AutoCloseable {
       Thread.sleep(50);
     }
     return this;
+  }
+
+  /** True once a live daemon answers on the mount point (its root's statedir xattr). */
+  boolean answers() {
+    try {
+      java.nio.file.attribute.UserDefinedFileAttributeView v =
+          Files.getFileAttributeView(mnt, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+      return v.size("streamfs.statedir") > 0;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   long pid() {

@@ -359,7 +359,9 @@ final class OpenFiles {
         if (f.metaAfterCommit && f.committing == done && !f.unlinked) {
           f.metaAfterCommit = false;
           try {
-            f.base = namespace.updateMetadata(f.key, new HashMap<>(f.meta));
+            Map<String, String> merged = new HashMap<>(info.metadata());
+            merged.putAll(f.meta);
+            f.base = namespace.updateMetadata(f.key, merged);
           } catch (IOException e) {
             LOG.warn("{}: attributes set during the upload could not be stored: {}", f.key, e.toString());
           }

@@ -378,6 +378,14 @@ public final class StreamFs {
     if (!name.contains(".")) {
       throw FsException.of(Errno.ENOTSUP, path, "attribute name without namespace: " + name);
     }
+    try {
+      setxattrChecked(path, name, value, flags);
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private void setxattrChecked(String path, String name, byte[] value, int flags) throws IOException {
     updateMeta(path, m -> {
       Map<String, byte[]> x = Meta.xattrs(m);
       boolean present = x.containsKey(name);

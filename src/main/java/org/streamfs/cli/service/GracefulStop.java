@@ -57,8 +57,7 @@ public final class GracefulStop {
       t.start();
     } else if (n == 2) {
       StoppableMount.Pending left = mount.pending();
-      LOG.warn("{} again: unmounting now; {} upload(s) ({} bytes) resume at the next mount", why, left.uploads(),
-          left.bytes());
+      LOG.warn("{} again: unmounting now; {} upload(s) resume at the next mount", why, left.uploads());
       notify.status("unmounting now (" + why + " again); " + left.uploads() + " upload(s) resume at next mount");
       Thread t = worker;
       if (t != null) {
@@ -81,15 +80,14 @@ public final class GracefulStop {
   private void graceful(String why) {
     long deadline = nanoClock.getAsLong() + stopTimeout.toNanos();
     StoppableMount.Pending p = mount.pending();
-    LOG.info("{}: flushing {} pending upload(s) ({} bytes) for at most {}s, then unmounting", why, p.uploads(),
-        p.bytes(), stopTimeout.toSeconds());
+    LOG.info("{}: flushing {} pending upload(s) for at most {}s, then unmounting", why, p.uploads(),
+        stopTimeout.toSeconds());
     notify.stopping(statusLine(p));
     try {
       while (!p.isEmpty()) {
         long remaining = deadline - nanoClock.getAsLong();
         if (remaining <= 0) {
-          LOG.warn("stop-timeout reached: {} upload(s) ({} bytes) left; they resume at the next mount",
-              p.uploads(), p.bytes());
+          LOG.warn("stop-timeout reached: {} upload(s) left; they resume at the next mount", p.uploads());
           break;
         }
         Duration slice = Duration.ofNanos(Math.min(remaining, step.toNanos()));
@@ -124,7 +122,10 @@ public final class GracefulStop {
   }
 
   private static String statusLine(StoppableMount.Pending p) {
-    return p.isEmpty() ? "stopping: no pending uploads" : "stopping: flushing " + p.uploads() + " upload(s), "
-        + p.bytes() / (1024 * 1024) + " MiB left";
+    if (p.isEmpty()) {
+      return "stopping: no pending uploads";
+    }
+    return "stopping: flushing " + p.uploads() + " upload(s)" + (p.bytes() > 0 ? ", " + p.bytes() / (1024 * 1024)
+        + " MiB left" : "");
   }
 }

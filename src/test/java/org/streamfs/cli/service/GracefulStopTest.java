@@ -19,16 +19,25 @@ import org.junit.jupiter.api.io.TempDir;
 class GracefulStopTest {
   @TempDir Path tmp;
 
-  /** Pending uploads that finish one per {@code perUpload} once draining, or never. */
+  /**
+   * Pending uploads that finish one per {@code perUpload} (never when null); {@code late} more appear when it
+   * is unmounted, as releases that reach the daemon after the unmount began.
+   */
   static final class DrainingMount implements StoppableMount {
     final AtomicInteger unmounts = new AtomicInteger();
     volatile int pendingAtUnmount = -1;
-    private final long start = System.nanoTime();
-    private final int initial;
+    private volatile long start = System.nanoTime();
+    private volatile int initial;
+    private final int late;
     private final Duration perUpload;
 
     DrainingMount(int initial, Duration perUpload) {
+      this(initial, 0, perUpload);
+    }
+
+    DrainingMount(int initial, int late, Duration perUpload) {
       this.initial = initial;
+      this.late = late;
       this.perUpload = perUpload;
     }
 
@@ -55,6 +64,10 @@ class GracefulStopTest {
     public void unmount() {
       pendingAtUnmount = pending().uploads();
       unmounts.incrementAndGet();
+      if (late > 0) {
+        initial = pending().uploads() + late;
+        start = System.nanoTime();
+      }
     }
   }
 
@@ -120,5 +133,55 @@ class GracefulStopTest {
     } finally {
       signals.restore();
     }
+  }
+
+  @Test
+  void uploadsThatArriveDuringTheUnmountAreFlushedBeforeTheEngineCloses() throws Exception {
+    assumeTrue(NotifyReceiver.available());
+    try (NotifyReceiver r = NotifyReceiver.bind(tmp.resolve("n.sock").toString())) {
+      DrainingMount m = new DrainingMount(0, 2, Duration.ofMillis(150));
+      GracefulStop stop = new GracefulStop(m, SystemdNotify.forSocket(r.socket), Duration.ofSeconds(30),
+          Duration.ofMillis(100), System::nanoTime);
+      stop.request("SIGTERM");
+      assertTrue(stop.awaitUnmounted(Duration.ofSeconds(10)));
+      assertEquals(0, m.pendingAtUnmount);
+      assertEquals(2, m.pending().uploads(), "a late release");
+      long t0 = System.nanoTime();
+      assertEquals(StoppableMount.Pending.NONE.uploads(), stop.afterUnmount().uploads());
+      assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(250), "it waited for the late uploads");
+      List<String> msgs = r.drain(300);
+      assertEquals("STATUS=all uploads done", msgs.get(msgs.size() - 1), msgs.toString());
+    }
+  }
+
+  @Test
+  void anUnmountFromOutsideIsFlushedToo() throws Exception {
+    DrainingMount m = new DrainingMount(3, Duration.ofMillis(100));
+    GracefulStop stop = new GracefulStop(m, SystemdNotify.forSocket(null), Duration.ofSeconds(30),
+        Duration.ofMillis(50), System::nanoTime);
+    assertTrue(stop.afterUnmount().isEmpty());
+    assertEquals(0, m.unmounts.get(), "no unmount of its own");
+  }
+
+  @Test
+  void aSecondRequestEndsTheAfterUnmountFlush() throws Exception {
+    DrainingMount m = new DrainingMount(4, null);
+    GracefulStop stop = new GracefulStop(m, SystemdNotify.forSocket(null), Duration.ofMinutes(10));
+    Thread killer = new Thread(() -> {
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        return;
+      }
+      stop.request("SIGTERM");
+      stop.request("SIGTERM");
+    });
+    killer.start();
+    long t0 = System.nanoTime();
+    assertEquals(4, stop.afterUnmount().uploads(), "left to resume");
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertTrue(ms < 3000, "took " + ms + " ms");
+    assertTrue(!Thread.currentThread().isInterrupted(), "the interrupt does not leak into the daemon's thread");
+    killer.join();
   }
 }

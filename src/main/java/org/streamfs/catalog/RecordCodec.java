@@ -81,6 +81,8 @@ final class RecordCodec {
     JsonNode tree;
     try {
       tree = mapper.readTree(value);
+    } catch (JsonProcessingException e) {
+      throw corrupt(operationId, what, "not JSON (" + e.getOriginalMessage() + ")", e);
     } catch (IOException e) {
       throw corrupt(operationId, what, "not JSON", e);
     }

@@ -67,6 +67,7 @@ class CatalogCorruptionTest {
     assertEquals("bad", e.operationId());
     assertTrue(e.getMessage().contains("operation bad") && e.getMessage().contains("operation record"),
         e.getMessage());
+    assertThrows(ChunkMetadataCorruptException.class, () -> catalog.operationWithChunks("bad"));
 
     ChunkMetadataCorruptException direct = assertThrows(ChunkMetadataCorruptException.class,
         () -> catalog.getOperation("bad"));
@@ -93,6 +94,7 @@ class CatalogCorruptionTest {
     assertEquals("good", e.operationId());
     assertTrue(e.getMessage().contains("chunk record 1"), e.getMessage());
     assertThrows(ChunkMetadataCorruptException.class, () -> catalog.chunk("good", 1));
+    assertThrows(ChunkMetadataCorruptException.class, () -> catalog.operationWithChunks("good"));
     assertEquals(Records.pendingChunks(good).get(0), catalog.chunk("good", 0).orElseThrow());
 
     catalog.putRaw(Keys.DB_CHUNKS, Keys.chunk("good", 1),

@@ -41,17 +41,22 @@
  * writes to it and watch its checkpoints arrive. LMDB must not be opened twice by the same process, so a
  * second {@code open} of an open directory in one JVM is refused; share the instance. Changing the map
  * size and closing need all of this process's transactions to be finished: {@code CatalogEnv} runs every
- * transaction under the shared side of a read-write lock and takes the exclusive side for those two. The
+ * transaction under the shared side of a read-write lock and takes the exclusive side for those two
+ * (lock order: the database-opening monitor, then that lock, then LMDB's writer lock; no thread ever
+ * asks for the exclusive side while holding the shared side or an LMDB transaction). The
  * map is 64 GiB of reserved address space (not disk); if it ever fills, it is doubled and the
  * transaction retried, up to 1 TiB, after which the error says the catalog is full. A map grown by
- * another process is adopted when LMDB reports it.
+ * another process is adopted when LMDB reports it. Two processes writing the same operation would each
+ * overwrite the other's record (last commit wins), so one process at a time should own an operation.
  *
  * <h2>Crash safety</h2>
  *
  * <p>LMDB is copy-on-write with the default (synchronous) commit: when {@code commit()} returns, the data
  * and the new meta page are on disk, and a process killed at any point (SIGKILL, power loss) leaves the
- * previous commit intact; there is no recovery step and no log to replay. Reader slots of dead processes
- * are cleared when the catalog opens. The directory is created with mode 0700 (an existing one is
+ * previous commit intact; there is no recovery step and no log to replay. A writer lock held by a process
+ * that died is recovered by the next writer (robust mutex), and reader slots of dead processes are
+ * cleared when the catalog opens. {@code CatalogCrossProcessTest} kills a checkpointing child JVM with
+ * SIGKILL and checks that every operation record agrees with its chunk records afterwards. The directory is created with mode 0700 (an existing one is
  * tightened to it) and the files with 0600, since records name keys and local paths.
  */
 package org.streamfs.catalog;

@@ -22,7 +22,7 @@ import org.streamfs.model.StreamingOperation;
  * reader sees progress as it is committed, never going backwards.
  */
 class CatalogCrossProcessTest {
-  private static final int CHUNKS = 150;
+  private static final int CHUNKS = 100;
 
   @TempDir
   Path tmp;
@@ -125,6 +125,46 @@ class CatalogCrossProcessTest {
       assertTrue(catalog.mapSize() > small, "adopted the other process's map size: " + catalog.mapSize());
       catalog.putOperation(Records.operation("after", 1));
       assertEquals(2, catalog.listOperations().operations().size());
+    }
+  }
+
+  @Test
+  void aWriterKilledMidCheckpointLeavesTheLastCommitAndNoLock() throws Exception {
+    Path dir = tmp.resolve("state");
+    int total = 2_000;
+    try (Catalog catalog = Catalog.open(dir)) {
+      // round 0 is killed at once (likely inside the first, large commit); the others after progress
+      long[] delaysMs = {0, 50, 400, 900};
+      int present = 0;
+      for (int round = 0; round < delaysMs.length; round++) {
+        String id = "killed-" + round;
+        Process child = start("write", dir, id, total).process();
+        while (round > 0 && catalog.getOperation(id).map(StreamingOperation::chunksCompleted).orElse(0) == 0) {
+          assertTrue(child.isAlive(), () -> stderr("write"));
+          Thread.sleep(2);
+        }
+        Thread.sleep(delaysMs[round]);
+        child.destroyForcibly();
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(137, child.exitValue(), "killed with SIGKILL");
+
+        Catalog.OperationState state = catalog.operationWithChunks(id).orElse(null);
+        if (state == null) {
+          assertTrue(catalog.chunks(id).isEmpty(), "no chunk records without their operation");
+          continue;
+        }
+        present++;
+        long confirmed = state.chunks().stream().filter(ChunkMetadata::uploaded).count();
+        assertEquals(total, state.chunks().size());
+        assertEquals(state.operation().chunksCompleted(), confirmed,
+            "each checkpoint committed chunk and operation together");
+        // a writer lock the dead process may have held is recovered: this process can write at once
+        catalog.checkpoint(state.operation().withChunksCompleted((int) confirmed + 1),
+            state.chunks().get((int) confirmed).confirmed(Records.sha(0), "after-kill"));
+        assertEquals(confirmed + 1, catalog.getOperation(id).orElseThrow().chunksCompleted());
+      }
+      assertTrue(present >= delaysMs.length - 1);
+      assertEquals(present, catalog.listOperations().operations().size());
     }
   }
 }

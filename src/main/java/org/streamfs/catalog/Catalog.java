@@ -107,6 +107,7 @@ public final class Catalog implements AutoCloseable {
     env.write("store operation " + op.operationId(), txn -> operations.put(txn, key, value));
   }
 
+  /** The operation's record, or empty if there is none. */
   public Optional<StreamingOperation> getOperation(String operationId)
       throws ChunkMetadataCorruptException {
     byte[] key = Keys.operation(operationId);

@@ -110,6 +110,32 @@ final class EngineContext implements AutoCloseable {
     }
   }
 
+  /**
+   * Asks the process running an operation to stop (a row in the catalog table {@code cancels}: the running
+   * uploader or downloader reads it before each chunk). Value: "cleanup" or "keep".
+   */
+  void requestCancel(String operationId, boolean cleanup) {
+    catalog.table("cancels").put(operationId.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        (cleanup ? "cleanup" : "keep").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
+  /** Applies a cancel request made by another process to this running operation; true if cancelled. */
+  boolean pollCancel(String operationId, Running r) {
+    if (r.cancelled) {
+      return true;
+    }
+    byte[] v = catalog.table("cancels").get(operationId.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    if (v != null) {
+      r.cleanup = "cleanup".equals(new String(v, java.nio.charset.StandardCharsets.US_ASCII));
+      r.cancelled = true;
+    }
+    return r.cancelled;
+  }
+
+  void clearCancel(String operationId) {
+    catalog.table("cancels").delete(operationId.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
   /** Reads the operation, mapping absence to a clear error. */
   StreamingOperation operation(String id) throws IOException {
     return catalog.getOperation(id).orElseThrow(

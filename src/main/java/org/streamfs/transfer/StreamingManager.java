@@ -190,6 +190,25 @@ public final class StreamingManager implements AutoCloseable {
     if (!op.status().isActive() && !(cleanup && op.status() == OperationStatus.CANCELLED)) {
       return false;
     }
+    if (op.status() == OperationStatus.IN_PROGRESS && op.kind() != OperationKind.MOUNT_WRITE) {
+      // Possibly running in another process: ask it to stop, and give it a moment to do so itself.
+      ctx.requestCancel(operationId, cleanup);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline && ctx.operation(operationId).status() == OperationStatus.IN_PROGRESS) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (ctx.operation(operationId).status() != OperationStatus.IN_PROGRESS) {
+        ctx.clearCancel(operationId);
+        return true;
+      }
+      // Nobody reacted: the process that ran it is gone. Cancel it here.
+      ctx.clearCancel(operationId);
+    }
     if (cleanup) {
       saga.rollback(operationId, OperationStatus.CANCELLED, "cancelled by user (cleaned up)");
     } else {

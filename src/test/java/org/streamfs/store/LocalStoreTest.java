@@ -207,6 +207,32 @@ class LocalStoreTest extends ObjectStoreContract {
     }
   }
 
+  @Test
+  void readOnlyRootIsAccessDeniedButReadable() throws Exception {
+    Path ro = tmp.resolve("ro");
+    Files.createDirectories(ro.resolve("store"));
+    Files.writeString(ro.resolve("store/old.txt"), "kept");
+    Assumptions.assumeTrue(run("mount", "--bind", "-o", "ro", ro.toString(), ro.toString()),
+        "cannot bind-mount read-only (not root?)");
+    try {
+      Assumptions.assumeTrue(run("mount", "-o", "remount,bind,ro", ro.toString()), "cannot remount read-only");
+      try (ObjectStore s = LocalStore.open(ro.resolve("store"), false)) {
+        assertEquals("kept", new String(read(s, "old.txt"), StandardCharsets.UTF_8));
+        StoreException e = assertKind(Kind.ACCESS_DENIED, s::checkAccess);
+        assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
+        assertKind(Kind.ACCESS_DENIED, () -> s.put("new", data(3, 1), Map.of()));
+      }
+    } finally {
+      assertTrue(run("umount", ro.toString()), "umount " + ro);
+    }
+  }
+
+  private static byte[] read(ObjectStore s, String key) throws Exception {
+    try (var in = s.read(key, 0, -1, null)) {
+      return in.readAllBytes();
+    }
+  }
+
   private static boolean run(String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start();

@@ -47,7 +47,8 @@ public final class LocalStore implements ObjectStore {
 
   /**
    * Opens the store rooted at {@code root}; with {@code create}, a missing root is created 0700. Without it, a
-   * missing root is NOT_FOUND "store directory does not exist: ...".
+   * missing root is NOT_FOUND "store directory does not exist: ...". A read-only root opens (for reading);
+   * {@link #checkAccess} then reports ACCESS_DENIED.
    */
   public static LocalStore open(Path root, boolean create) throws StoreException {
     Path abs = root.toAbsolutePath().normalize();
@@ -59,7 +60,14 @@ public final class LocalStore implements ObjectStore {
       }
     }
     LocalStore s = new LocalStore(abs);
-    s.paths.prepare();
+    try {
+      s.paths.prepare();
+    } catch (StoreException e) {
+      if (e.kind() != Kind.ACCESS_DENIED) {
+        throw e;
+      }
+      // a read-only store can still be read; checkAccess and every write report the refusal
+    }
     return s;
   }
 

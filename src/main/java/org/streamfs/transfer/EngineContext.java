@@ -34,7 +34,7 @@ final class EngineContext implements AutoCloseable {
   final StreamingConfig config;
   final ExecutorService workers;
   final ExecutorService callPool;
-  final RetryPolicy retry;
+  final Retrier retry;
   final Manifests manifests;
   /** Operations running in this process: id → cancel flag holder. */
   final Map<String, Running> running = new ConcurrentHashMap<>();
@@ -54,7 +54,7 @@ final class EngineContext implements AutoCloseable {
     this.config = config;
     this.workers = Executors.newFixedThreadPool(config.threadPoolSize(), daemon("streamfs-worker"));
     this.callPool = Executors.newCachedThreadPool(daemon("streamfs-call"));
-    this.retry = new RetryPolicy(config, callPool);
+    this.retry = new Retrier(config, callPool);
     this.manifests = new Manifests(catalog, config.chunkSizeBytes());
   }
 

@@ -38,6 +38,7 @@ public final class StreamingManager implements AutoCloseable {
   private final ChunkFetcher fetcher;
   private final StagedUploads staged;
   private final Verifier verifier;
+  private final ObjectStore namespaceStore;
   private final ExecutorService async = Executors.newCachedThreadPool(EngineContext.daemon("streamfs-op"));
 
   public StreamingManager(ObjectStore store, Catalog catalog, StreamingConfig config) {
@@ -48,14 +49,22 @@ public final class StreamingManager implements AutoCloseable {
     this.downloader = new FileDownloader(ctx, saga, fetcher);
     this.staged = new StagedUploads(ctx, saga);
     this.verifier = new Verifier(ctx, fetcher);
+    ObjectStore timed = config.timeout() == null || config.timeout().isZero() ? store
+        : new org.streamfs.store.middleware.TimeoutStore(store, config.timeout());
+    this.namespaceStore = new org.streamfs.store.middleware.RetryingStore(timed, ctx.retry.policy());
   }
 
   public StreamingConfig config() {
     return ctx.config;
   }
 
+  /**
+   * The store for namespace operations (stat, list, small puts, deletes, renames, metadata): calls are
+   * timed out and retried by the store middleware with the engine's settings. Transfers use their own
+   * per-chunk retries, which count into the operation's retry count.
+   */
   public ObjectStore store() {
-    return ctx.store;
+    return namespaceStore;
   }
 
   public Catalog catalog() {

@@ -63,9 +63,10 @@ final class S3Errors {
 
   private StoreException service(String op, String key, AwsServiceException e) {
     int status = e.statusCode();
-    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    String code = e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? ""
+        : e.awsErrorDetails().errorCode();
     String text = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
-    String detail = "HTTP " + status + (code == null ? "" : " " + code) + (text == null ? "" : ": " + text);
+    String detail = "HTTP " + status + (code.isEmpty() ? "" : " " + code) + (text == null ? "" : ": " + text);
     if ("NoSuchBucket".equals(code)) {
       return new StoreException(Kind.NOT_FOUND, key, op + ": bucket does not exist: " + where + " (" + detail
           + ")", e);

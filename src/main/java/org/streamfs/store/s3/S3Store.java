@@ -51,6 +51,7 @@ public final class S3Store implements ObjectStore {
   private final S3Client client;
   private final S3Errors errors;
   private final S3Uploads uploads;
+  private final S3Heads heads;
 
   /** A store with credentials from the config's profile or the default AWS chain. */
   public S3Store(S3StoreConfig config) {
@@ -64,6 +65,7 @@ public final class S3Store implements ObjectStore {
     this.client = S3Clients.build(config, credentials, dropMpSize);
     this.errors = new S3Errors(config.describe());
     this.uploads = new S3Uploads(this, dropMpSize);
+    this.heads = new S3Heads(this);
   }
 
   /** Opens {@code s3://bucket/prefix?options}; IllegalArgumentException for a bad URI. */
@@ -183,7 +185,7 @@ public final class S3Store implements ObjectStore {
         }
         ListObjectsV2Response page = client.listObjectsV2(rb.build());
         for (S3Object o : page.contents()) {
-          if (o.key().equals(fullPrefix) || reserved(o.key()) || !o.key().startsWith(config.prefix())) {
+          if ((o.key().equals(fullPrefix) && o.key().endsWith("/")) || reserved(o.key()) || !o.key().startsWith(config.prefix())) {
             continue;
           }
           objects.add(new ObjectInfo(rel(o.key()), o.size(), S3Meta.version(o.eTag()), o.lastModified(),
@@ -201,14 +203,14 @@ public final class S3Store implements ObjectStore {
     }
     objects.sort(Comparator.comparing(ObjectInfo::key));
     dirs.sort(Comparator.naturalOrder());
-    return new Listing(objects, dirs);
+    return new Listing(config.listMetadata() ? heads.withMetadata(objects) : objects, dirs);
   }
 
   @Override
   public InputStream read(String key, long offset, long length, String ifVersion) throws StoreException {
     StoreKeys.validate(key);
     if (offset < 0) {
-      throw new IllegalArgumentException("negative offset " + offset);
+      throw new StoreException(StoreException.Kind.PERMANENT, key, "read: negative offset " + offset);
     }
     if (length == 0) {
       checkVersion(key, ifVersion);
@@ -243,6 +245,9 @@ public final class S3Store implements ObjectStore {
   @Override
   public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
     StoreKeys.validate(key);
+    if (key.endsWith("/") && data.length > 0) {
+      throw new StoreException(StoreException.Kind.PERMANENT, key, "a directory marker cannot hold data");
+    }
     PutObjectRequest.Builder rb = PutObjectRequest.builder().bucket(bucket()).key(full(key))
         .contentLength((long) data.length).contentType(S3Meta.contentType(key)).metadata(meta(key, metadata));
     if (config.checksum() == S3StoreConfig.Checksum.SHA256) {
@@ -359,7 +364,8 @@ public final class S3Store implements ObjectStore {
       String sourceVersion, long offset, long length) throws StoreException {
     StoreKeys.validate(key);
     StoreKeys.validate(sourceKey);
-    return uploads.copyPart(key, uploadId, partNumber, sourceKey, sourceVersion, offset, length);
+    return uploads.copyPart(key, uploadId, partNumber, sourceKey, sourceVersion, offset, length,
+        config.checksum() == S3StoreConfig.Checksum.SHA256);
   }
 
   @Override
@@ -398,6 +404,7 @@ public final class S3Store implements ObjectStore {
 
   @Override
   public void close() {
+    heads.close();
     client.close();
   }
 

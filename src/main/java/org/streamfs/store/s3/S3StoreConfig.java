@@ -27,10 +27,11 @@ import java.util.Set;
  * @param connectTimeout TCP connect timeout
  * @param socketTimeout longest silence on an open connection
  * @param callTimeout longest time for one whole API call
+ * @param listMetadata whether listings carry user metadata (one HEAD per listed object, done in parallel)
  */
 public record S3StoreConfig(String bucket, String prefix, URI endpoint, String region, boolean pathStyle,
     String profile, Checksum checksum, boolean chunkedEncoding, MpObjectSize mpObjectSize,
-    Duration connectTimeout, Duration socketTimeout, Duration callTimeout) {
+    Duration connectTimeout, Duration socketTimeout, Duration callTimeout, boolean listMetadata) {
 
   /** How the integrity of uploaded bodies is checked by the server. */
   public enum Checksum { SHA256, MD5 }
@@ -39,7 +40,8 @@ public record S3StoreConfig(String bucket, String prefix, URI endpoint, String r
   public enum MpObjectSize { AUTO, ON, OFF }
 
   private static final Set<String> OPTIONS = Set.of("endpoint", "region", "path-style", "profile", "checksum",
-      "chunked-encoding", "mp-object-size", "connect-timeout", "socket-timeout", "call-timeout");
+      "chunked-encoding", "mp-object-size", "connect-timeout", "socket-timeout", "call-timeout",
+      "list-metadata");
 
   /** Parses an {@code s3://} URI; IllegalArgumentException naming the problem. */
   public static S3StoreConfig parse(URI uri) {
@@ -90,7 +92,8 @@ public record S3StoreConfig(String bucket, String prefix, URI endpoint, String r
     MpObjectSize mp = q.containsKey("mp-object-size") && !"auto".equalsIgnoreCase(q.get("mp-object-size"))
         ? (bool(q, "mp-object-size", true) ? MpObjectSize.ON : MpObjectSize.OFF) : MpObjectSize.AUTO;
     return new S3StoreConfig(bucket, path, endpoint, region, pathStyle, profile, checksum, chunked, mp,
-        seconds(q, "connect-timeout", 5), seconds(q, "socket-timeout", 30), seconds(q, "call-timeout", 900));
+        seconds(q, "connect-timeout", 5), seconds(q, "socket-timeout", 30), seconds(q, "call-timeout", 900),
+        bool(q, "list-metadata", true));
   }
 
   /** A description for logs: the URI without anything secret (there is nothing secret in it). */

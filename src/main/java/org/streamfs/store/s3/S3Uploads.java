@@ -1,6 +1,10 @@
 package org.streamfs.store.s3;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +13,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +57,9 @@ final class S3Uploads {
   private final S3Client client;
   private final S3Errors errors;
   private final AtomicBoolean dropMpSize;
+  /** Upload ids confirmed open, with when (System.nanoTime). */
+  private final Map<String, Long> verified = new ConcurrentHashMap<>();
+  private static final long RECHECK_NANOS = 30_000_000_000L;
 
   S3Uploads(S3Store store, AtomicBoolean dropMpSize) {
     this.store = store;
@@ -100,6 +108,7 @@ final class S3Uploads {
   PartReceipt uploadPart(String key, String uploadId, int partNumber, ByteBuffer data, byte[] sha256)
       throws StoreException {
     checkPartNumber(key, partNumber);
+    checkExists(key, uploadId);
     byte[] sum = sha256 != null ? sha256 : S3Store.digest("SHA-256", data);
     long size = data.remaining();
     UploadPartRequest.Builder rb = UploadPartRequest.builder().bucket(bucket()).key(store.full(key))
@@ -122,25 +131,61 @@ final class S3Uploads {
     }
   }
 
+  /**
+   * UploadPartCopy of {@code [offset, offset+length)}, pinned to the source version (asked once if not given).
+   * With {@code needSha256} and a server that does not report the copied part's checksum (S3Proxy), the range
+   * is read back at that version and hashed, because a SHA-256 upload completes only with every part's sum.
+   */
   PartReceipt copyPart(String key, String uploadId, int partNumber, String sourceKey, String sourceVersion,
-      long offset, long length) throws StoreException {
+      long offset, long length, boolean needSha256) throws StoreException {
     checkPartNumber(key, partNumber);
     if (offset < 0 || length <= 0) {
-      throw new IllegalArgumentException("copy part range must be offset >= 0, length > 0: " + offset + "+"
-          + length);
+      throw new StoreException(Kind.PERMANENT, key, "copy part range must be offset >= 0, length > 0: "
+          + offset + "+" + length);
     }
+    checkExists(key, uploadId);
+    String version = sourceVersion != null ? sourceVersion : store.stat(sourceKey).version();
+    CopyPartResult r;
     try {
-      CopyPartResult r = client.uploadPartCopy(b -> {
-        b.sourceBucket(bucket()).sourceKey(store.full(sourceKey)).destinationBucket(bucket())
-            .destinationKey(store.full(key)).uploadId(uploadId).partNumber(partNumber)
-            .copySourceRange("bytes=" + offset + "-" + (offset + length - 1));
-        if (sourceVersion != null) {
-          b.copySourceIfMatch(S3Meta.etag(sourceVersion));
-        }
-      }).copyPartResult();
-      return new PartReceipt(partNumber, length, S3Meta.version(r.eTag()), S3Meta.b64ToHex(r.checksumSHA256()));
+      r = client.uploadPartCopy(b -> b.sourceBucket(bucket()).sourceKey(store.full(sourceKey))
+          .destinationBucket(bucket()).destinationKey(store.full(key)).uploadId(uploadId).partNumber(partNumber)
+          .copySourceRange("bytes=" + offset + "-" + (offset + length - 1))
+          .copySourceIfMatch(S3Meta.etag(version))).copyPartResult();
     } catch (SdkException e) {
       throw errors.map("copy part " + partNumber + " from " + sourceKey, key, e);
+    }
+    String sha = S3Meta.b64ToHex(r.checksumSHA256());
+    if (sha == null && needSha256) {
+      sha = rangeSha256(sourceKey, version, offset, length);
+    }
+    return new PartReceipt(partNumber, length, S3Meta.version(r.eTag()), sha);
+  }
+
+  private String rangeSha256(String key, String version, long offset, long length) throws StoreException {
+    MessageDigest md = sha256();
+    long got = 0;
+    byte[] buf = new byte[64 * 1024];
+    try (InputStream in = store.read(key, offset, length, version)) {
+      for (int n; (n = in.read(buf)) > 0; got += n) {
+        md.update(buf, 0, n);
+      }
+    } catch (StoreException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new StoreException(Kind.TRANSIENT, key, "reading back a copied range failed: " + e, e);
+    }
+    if (got != length) {
+      throw new StoreException(Kind.PERMANENT, key, "copy part range " + offset + "+" + length
+          + " is past the end of the source (" + got + " bytes there)");
+    }
+    return S3Meta.hex(md.digest());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -160,11 +205,26 @@ final class S3Uploads {
     return null;
   }
 
-  List<PartReceipt> listParts(String key, String uploadId) throws StoreException {
+  /**
+   * NOT_FOUND unless the upload is open: asked of ListMultipartUploads at most every {@link #RECHECK_NANOS}
+   * per upload id (servers such as S3Proxy accept parts for an aborted upload); forgotten at complete/abort.
+   */
+  private void checkExists(String key, String uploadId) throws StoreException {
+    Long seen = verified.get(uploadId);
+    if (seen != null && System.nanoTime() - seen < RECHECK_NANOS) {
+      return;
+    }
     if (find(key, uploadId) == null) {
+      verified.remove(uploadId);
       throw new StoreException(Kind.NOT_FOUND, key, "upload " + uploadId + " not found (completed, aborted "
           + "or expired)");
     }
+    verified.put(uploadId, System.nanoTime());
+  }
+
+  List<PartReceipt> listParts(String key, String uploadId) throws StoreException {
+    verified.remove(uploadId);
+    checkExists(key, uploadId);
     List<PartReceipt> out = new ArrayList<>();
     Integer marker = null;
     try {
@@ -207,10 +267,11 @@ final class S3Uploads {
       }
       last = p.partNumber();
       total += p.size();
-      wire.add(CompletedPart.builder().partNumber(p.partNumber()).eTag(S3Meta.etag(p.etag()))
+      wire.add(CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag() == null ? null : S3Meta.etag(p.etag()))
           .checksumSHA256(S3Meta.hexToB64(p.sha256Hex())).build());
     }
     long size = total;
+    verified.remove(uploadId);
     CompleteMultipartUploadResponse r;
     try {
       r = callComplete(key, uploadId, wire, size);
@@ -246,6 +307,7 @@ final class S3Uploads {
   }
 
   void abort(String key, String uploadId) throws StoreException {
+    verified.remove(uploadId);
     try {
       client.abortMultipartUpload(b -> b.bucket(bucket()).key(store.full(key)).uploadId(uploadId));
     } catch (SdkException e) {
@@ -369,7 +431,7 @@ final class S3Uploads {
       int n = 1;
       for (long off = 0; off < src.size(); off += partSize, n++) {
         parts.add(copyPart(toKey, uploadId, n, src.key(), src.version(), off, Math.min(partSize,
-            src.size() - off)));
+            src.size() - off), false));
       }
       List<PartReceipt> plain = parts.stream()
           .map(p -> new PartReceipt(p.partNumber(), p.size(), p.etag(), null)).toList();

@@ -61,6 +61,8 @@ record CouchDbCredentials(String user, String password) {
             + " user:password on its first line");
       }
       return new CouchDbCredentials(line.substring(0, colon), line.substring(colon + 1));
+    } catch (StoreException e) {
+      throw e;
     } catch (java.nio.file.NoSuchFileException e) {
       throw new StoreException(Kind.ACCESS_DENIED, null, "credentials file " + where + " does not exist", e);
     } catch (IOException e) {

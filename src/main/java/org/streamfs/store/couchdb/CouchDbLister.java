@@ -130,7 +130,7 @@ final class CouchDbLister {
     }
 
     private void add(String key, ObjectInfo info, Map<String, ObjectInfo> into) {
-      if (!key.startsWith(prefix) || key.equals(prefix)) {
+      if (!key.startsWith(prefix) || (key.equals(prefix) && key.endsWith("/"))) {
         return;
       }
       String why = StoreKeys.problem(key);

@@ -2,7 +2,9 @@ package org.streamfs.store.couchdb;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -39,6 +41,8 @@ final class CouchDbUploads {
   private static final Logger LOG = LoggerFactory.getLogger(CouchDbUploads.class);
   private static final int ATTEMPTS = 8;
   private static final int PAGE = 200;
+  /** Stands in the JSON for the base64 data of the new part until the request is assembled. */
+  private static final String PLACEHOLDER = "streamfs-part-data-" + UUID.randomUUID();
 
   private final DocAccess docs;
   private final CouchDbHttp http;
@@ -83,17 +87,17 @@ final class CouchDbUploads {
       throw new StoreException(Kind.PERMANENT, key, "part " + partNumber + " has " + data.remaining()
           + " bytes, more than the CouchDB store's maximum of " + CouchDbStore.MAX_PART_SIZE);
     }
-    byte[] bytes = new byte[data.remaining()];
-    data.duplicate().get(bytes);
-    byte[] actual = Sha256.digest(bytes);
+    byte[] actual = Sha256.digest(data);
     if (sha256 != null && !Arrays.equals(actual, sha256)) {
       throw new StoreException(Kind.CHECKSUM, key, "part " + partNumber + " hashes to " + Sha256.hex(actual)
           + ", not the " + Sha256.hex(sha256) + " sent with it");
     }
     String hex = Sha256.hex(actual);
     String name = DocIds.partName(partNumber);
-    String encoded = Base64.getEncoder().encodeToString(bytes);
-    bytes = null;
+    // The base64 text goes into the request as its own buffer, not through a JSON tree and a String.
+    ByteBuffer b64 = Base64.getEncoder().encode(data.duplicate());
+    byte[] encoded = new byte[b64.remaining()];
+    b64.get(encoded);
     synchronized (locks.computeIfAbsent(uploadId, k -> new Object())) {
       for (int attempt = 1; ; attempt++) {
         ObjectNode doc = staging(key, uploadId);
@@ -104,10 +108,14 @@ final class CouchDbUploads {
         ObjectNode atts = doc.withObjectProperty("_attachments");
         ObjectNode a = atts.putObject(name);
         a.put("content_type", "application/octet-stream");
-        a.put("data", encoded);
+        a.put("data", PLACEHOLDER);
+        byte[] json = CouchDbHttp.toBytes(doc);
+        int at = indexOf(json, PLACEHOLDER.getBytes(StandardCharsets.US_ASCII));
+        List<byte[]> pieces = List.of(Arrays.copyOfRange(json, 0, at), encoded,
+            Arrays.copyOfRange(json, at + PLACEHOLDER.length(), json.length));
         CouchDbHttp.Reply r = http.send(http.request(http.docUri(doc.path("_id").asText(), null, null), true)
             .header("Content-Type", "application/json")
-            .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(CouchDbHttp.toBytes(doc))).build(), key);
+            .PUT(HttpRequest.BodyPublishers.ofByteArrays(pieces)).build(), key);
         if (r.ok()) {
           return new PartReceipt(partNumber, data.remaining(), md5Digest(data), hex);
         }
@@ -297,6 +305,19 @@ final class CouchDbUploads {
     } catch (DateTimeParseException e) {
       return Instant.EPOCH;
     }
+  }
+
+  private static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new IllegalStateException("placeholder not found in staging document JSON");
   }
 
   /** CouchDB's attachment digest of these bytes: {@code md5-} and the base64 MD5. */

@@ -225,6 +225,29 @@ class CouchDbMappingIT {
     assertArrayEquals(expected, readAll(store, "joined", 0, -1, null));
   }
 
+  @Test
+  void serversThatHonourRangeAreCheckedAndShortBodiesFail() throws Exception {
+    CouchDbStore direct = CouchDbTestSupport.newStore(server, null);
+    byte[] data = random(5 * MIB, 15);
+    String id = direct.beginUpload("r.bin", Map.of());
+    ObjectInfo info = direct.completeUpload("r.bin", id, uploadParts(direct, "r.bin", id, data, 2 * MIB));
+    try (RangeProxy proxy = new RangeProxy(server.url())) {
+      CouchDbStore store = CouchDbStores.fromUri(java.net.URI.create("couchdb://127.0.0.1:" + proxy.port() + "/"
+          + direct.http().db()), false, Map.of(), null);
+      assertArrayEquals(Arrays.copyOfRange(data, 2 * MIB - 10, 4 * MIB + 10),
+          readAll(store, "r.bin", 2 * MIB - 10, 2 * MIB + 20, info.version()));
+      assertEquals(3, proxy.partials(), "three chunks, each answered with 206");
+      proxy.mode = RangeProxy.Mode.WRONG_RANGE;
+      StoreException wrong = assertThrows(StoreException.class, () -> readAll(store, "r.bin", 100, 50, null));
+      assertEquals(StoreException.Kind.TRANSIENT, wrong.kind());
+      assertTrue(wrong.getMessage().contains("Content-Range"), wrong.getMessage());
+      proxy.mode = RangeProxy.Mode.TRUNCATE;
+      StoreException shortBody = assertThrows(StoreException.class,
+          () -> readAll(store, "r.bin", MIB, 1000, null));
+      assertTrue(shortBody.getMessage().contains("early"), shortBody.getMessage());
+    }
+  }
+
   static CouchDbHttp storeHttp(CouchDbStore store) {
     return store.http();
   }

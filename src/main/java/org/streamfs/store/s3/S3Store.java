@@ -185,7 +185,8 @@ public final class S3Store implements ObjectStore {
         }
         ListObjectsV2Response page = client.listObjectsV2(rb.build());
         for (S3Object o : page.contents()) {
-          if ((o.key().equals(fullPrefix) && o.key().endsWith("/")) || reserved(o.key()) || !o.key().startsWith(config.prefix())) {
+          boolean markerOfPrefix = o.key().equals(fullPrefix) && o.key().endsWith("/");
+          if (markerOfPrefix || reserved(o.key()) || !o.key().startsWith(config.prefix())) {
             continue;
           }
           objects.add(new ObjectInfo(rel(o.key()), o.size(), S3Meta.version(o.eTag()), o.lastModified(),
@@ -288,9 +289,8 @@ public final class S3Store implements ObjectStore {
     try {
       client.deleteObject(b -> b.bucket(bucket()).key(full(key)));
     } catch (SdkException e) {
-      StoreException se = errors.map("delete", key, e);
-      if (se.kind() != StoreException.Kind.NOT_FOUND || se.getMessage().contains("bucket does not exist")) {
-        throw se;
+      if (!S3Errors.missingKey(e)) {
+        throw errors.map("delete", key, e);
       }
     }
   }
@@ -338,13 +338,13 @@ public final class S3Store implements ObjectStore {
     }
   }
 
+  /** Tests only: lower the CopyObject limit to exercise the multipart copy with small objects. */
+  volatile long copyLimitOverride;
+
   /** The size above which copies go part by part; a method so tests can lower it. */
   long copyLimit() {
     return copyLimitOverride > 0 ? copyLimitOverride : COPY_OBJECT_LIMIT;
   }
-
-  /** Tests only: lower the CopyObject limit to exercise the multipart copy with small objects. */
-  volatile long copyLimitOverride;
 
   @Override
   public String beginUpload(String key, Map<String, String> metadata) throws StoreException {
@@ -390,7 +390,7 @@ public final class S3Store implements ObjectStore {
   @Override
   public List<PendingUpload> listUploads(String prefix) throws StoreException {
     StoreKeys.validatePrefix(prefix);
-    return uploads.list(prefix);
+    return uploads.ledger().list(prefix);
   }
 
   /**
@@ -399,7 +399,7 @@ public final class S3Store implements ObjectStore {
    * uploads were aborted.
    */
   public int sweepOrphanUploads(Duration olderThan) throws StoreException {
-    return uploads.sweep(olderThan);
+    return uploads.ledger().sweep(olderThan);
   }
 
   @Override

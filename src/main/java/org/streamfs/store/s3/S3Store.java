@@ -52,6 +52,7 @@ public final class S3Store implements ObjectStore {
   private final S3Errors errors;
   private final S3Uploads uploads;
   private final S3Heads heads;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** A store with credentials from the config's profile or the default AWS chain. */
   public S3Store(S3StoreConfig config) {
@@ -404,6 +405,9 @@ public final class S3Store implements ObjectStore {
 
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     heads.close();
     client.close();
   }

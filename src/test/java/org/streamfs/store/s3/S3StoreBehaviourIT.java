@@ -18,6 +18,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.streamfs.store.Listing;
 import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.ObjectStore;
+import org.streamfs.store.Stores;
 import org.streamfs.store.PartReceipt;
 import org.streamfs.store.PendingUpload;
 import org.streamfs.store.StoreException;
@@ -58,6 +60,19 @@ class S3StoreBehaviourIT {
     assertEquals(5L * MIB, store.limits().minPartSize());
     assertEquals(5L << 30, store.limits().maxPartSize());
     assertEquals(10_000, store.limits().maxParts());
+  }
+
+  @Test
+  void storesOpensS3UrisAndRefusesCredentialsInThem() throws Exception {
+    try (ObjectStore opened = Stores.open(server.storeUri(bucket, "pfx/").toString(), false)) {
+      assertTrue(opened instanceof S3Store, opened.getClass().toString());
+      opened.checkAccess();
+      assertTrue(opened.describe().startsWith("s3://" + bucket + "/pfx/"), opened.describe());
+    }
+    StoreException e = assertThrows(StoreException.class,
+        () -> Stores.open("s3://AKIAEXAMPLE:hunter2@" + bucket + "/pfx/", false));
+    assertTrue(e.getMessage().contains("user-info"), e.getMessage());
+    assertFalse(e.getMessage().contains("hunter2"), "a refusal must not echo the secret: " + e.getMessage());
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -242,7 +243,8 @@ final class S3Uploads {
       }
       last = p.partNumber();
       total += p.size();
-      wire.add(CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag() == null ? null : S3Meta.etag(p.etag()))
+      wire.add(CompletedPart.builder().partNumber(p.partNumber())
+          .eTag(p.etag() == null ? null : S3Meta.etag(p.etag()))
           .checksumSHA256(S3Meta.hexToB64(p.sha256Hex())).build());
     }
     long size = total;
@@ -251,7 +253,13 @@ final class S3Uploads {
     try {
       r = callComplete(key, uploadId, wire, size);
     } catch (SdkException e) {
-      throw errors.map("complete upload " + uploadId, key, e);
+      ObjectInfo earlier = S3Errors.missingKey(e) ? completedEarlier(key, parts, size) : null;
+      if (earlier == null) {
+        throw errors.map("complete upload " + uploadId, key, e);
+      }
+      LOG.info("upload {} of {} had already completed (an earlier answer was lost)", uploadId, key);
+      ledger.forget(uploadId);
+      return earlier;
     }
     ledger.forget(uploadId);
     try {
@@ -259,6 +267,33 @@ final class S3Uploads {
     } catch (SdkException e) {
       LOG.warn("completed {} but could not stat it: {}", key, e.toString());
       return new ObjectInfo(key, size, S3Meta.version(r.eTag()), Instant.now(), Map.of());
+    }
+  }
+
+  /**
+   * After NoSuchUpload on complete: the object at the key, if it is exactly what these parts make (a retried
+   * complete whose first answer was lost). S3 and S3Proxy give a multipart object the ETag
+   * {@code md5(part md5s)-N}, which the part ETags determine; else null.
+   */
+  private ObjectInfo completedEarlier(String key, List<PartReceipt> parts, long size) throws StoreException {
+    MessageDigest md5;
+    try {
+      md5 = MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    for (PartReceipt p : parts) {
+      if (p.etag() == null || !p.etag().matches("[0-9a-fA-F]{32}")) {
+        return null;
+      }
+      md5.update(HexFormat.of().parseHex(p.etag()));
+    }
+    String expected = S3Meta.hex(md5.digest()) + "-" + parts.size();
+    try {
+      ObjectInfo now = store.info(key, client.headObject(b -> b.bucket(bucket()).key(store.full(key))));
+      return now.size() == size && expected.equalsIgnoreCase(now.version()) ? now : null;
+    } catch (SdkException e) {
+      return null;
     }
   }
 

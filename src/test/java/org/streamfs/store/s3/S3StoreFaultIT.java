@@ -210,6 +210,10 @@ class S3StoreFaultIT {
           FaultProxy.Fault.LOSE_RESPONSE);
       StoreException lost = assertThrows(StoreException.class, () -> store.completeUpload("k", id, parts));
       assertEquals(Kind.TRANSIENT, lost.kind(), lost.getMessage());
+      try (var raw = S3TestSupport.rawClient(server.endpoint())) {
+        assertTrue(raw.listMultipartUploads(b -> b.bucket(bucket).prefix("lost/k")).uploads().isEmpty(),
+            "the server did complete: the upload is gone");
+      }
       ObjectInfo done = store.completeUpload("k", id, parts); // what RetryingStore does next
       assertEquals(p1.length + p2.length, done.size());
       assertEquals("33188", done.metadata().get("mode"));

@@ -135,7 +135,7 @@ final class S3Ledger {
       do {
         String t = token;
         ListObjectsV2Response page = client.listObjectsV2(b -> {
-          b.bucket(bucket()).prefix(store.full(LEDGER));
+          b.bucket(bucket()).prefix(store.full(LEDGER)).maxKeys(store.pageSize());
           if (t != null) {
             b.continuationToken(t);
           }
@@ -161,7 +161,7 @@ final class S3Ledger {
         String km = keyMarker;
         String im = idMarker;
         ListMultipartUploadsResponse page = client.listMultipartUploads(b -> {
-          b.bucket(bucket()).prefix(fullPrefix);
+          b.bucket(bucket()).prefix(fullPrefix).maxUploads(store.pageSize());
           if (km != null) {
             b.keyMarker(km);
           }

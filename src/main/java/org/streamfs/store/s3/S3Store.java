@@ -177,7 +177,8 @@ public final class S3Store implements ObjectStore {
     String token = null;
     try {
       do {
-        ListObjectsV2Request.Builder rb = ListObjectsV2Request.builder().bucket(bucket()).prefix(fullPrefix);
+        ListObjectsV2Request.Builder rb = ListObjectsV2Request.builder().bucket(bucket()).prefix(fullPrefix)
+            .maxKeys(pageSize());
         if (delimiter != null) {
           rb.delimiter(delimiter);
         }
@@ -337,6 +338,14 @@ public final class S3Store implements ObjectStore {
     } catch (SdkException e) {
       throw errors.map(op, fromKey, e);
     }
+  }
+
+  /** Tests only: a small page size (keys, uploads, parts per listing request) to exercise pagination. */
+  volatile int pageSizeOverride;
+
+  /** Entries per listing request: S3's maximum (1000) unless a test lowers it. */
+  int pageSize() {
+    return pageSizeOverride > 0 ? pageSizeOverride : 1000;
   }
 
   /** Tests only: lower the CopyObject limit to exercise the multipart copy with small objects. */

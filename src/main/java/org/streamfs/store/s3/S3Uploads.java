@@ -207,7 +207,7 @@ final class S3Uploads {
       while (true) {
         Integer m = marker;
         ListPartsResponse page = client.listParts(b -> {
-          b.bucket(bucket()).key(store.full(key)).uploadId(uploadId);
+          b.bucket(bucket()).key(store.full(key)).uploadId(uploadId).maxParts(store.pageSize());
           if (m != null) {
             b.partNumberMarker(m);
           }

@@ -279,6 +279,35 @@ class S3StoreBehaviourIT {
   }
 
   @Test
+  void listingsFollowContinuationAcrossSmallPages() throws Exception {
+    try (S3Store paged = S3Store.open(server.storeUri(bucket, "paged/"))) {
+      paged.pageSizeOverride = 2;
+      for (String k : List.of("pg/a", "pg/b", "pg/c", "pg/d", "pg/e", "pg/s1/x", "pg/s2/x", "pg/s3/x")) {
+        paged.put(k, new byte[] {1}, Map.of("mode", "33188"));
+      }
+      Listing l = paged.list("pg/", "/");
+      assertEquals(List.of("pg/a", "pg/b", "pg/c", "pg/d", "pg/e"),
+          l.objects().stream().map(ObjectInfo::key).toList());
+      assertTrue(l.objects().stream().allMatch(o -> "33188".equals(o.metadata().get("mode"))));
+      assertEquals(List.of("pg/s1/", "pg/s2/", "pg/s3/"), l.commonPrefixes());
+      assertEquals(8, paged.list("pg/", null).objects().size());
+      List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        ids.add(paged.beginUpload("pg/up" + i, Map.of()));
+      }
+      assertEquals(3, paged.listUploads("pg/").size());
+      byte[] b = {7};
+      for (int n = 1; n <= 3; n++) {
+        paged.uploadPart("pg/up0", ids.get(0), n, ByteBuffer.wrap(b), S3TestSupport.sha256(b));
+      }
+      assertEquals(List.of(1, 2, 3), paged.listParts("pg/up0", ids.get(0)).stream()
+          .map(PartReceipt::partNumber).toList());
+      assertEquals(3, paged.sweepOrphanUploads(Duration.ZERO));
+      assertTrue(paged.listUploads("pg/").isEmpty());
+    }
+  }
+
+  @Test
   void sweepAbortsOnlyOurOrphans() throws Exception {
     String ours = store.beginUpload("sweep/ours.bin", Map.of());
     String foreign;

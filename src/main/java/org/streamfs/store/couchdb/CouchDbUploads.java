@@ -206,7 +206,14 @@ final class CouchDbUploads {
     } else {
       manifest = manifest.withRev(r.body().path("rev").asText());
     }
-    deleteStaging(key, uploadId);
+    try {
+      deleteStaging(key, uploadId);
+    } catch (StoreException e) {
+      // The object is complete and visible; the leftover staging document is listed by listUploads and
+      // goes away with an abort, which does not touch the completed object.
+      LOG.warn("upload {} of {} completed, but its staging document could not be deleted: {}", uploadId, key,
+          e.getMessage());
+    }
     return manifest.info(key);
   }
 

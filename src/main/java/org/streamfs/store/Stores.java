@@ -16,7 +16,7 @@ import org.streamfs.store.local.LocalStore;
  */
 public final class Stores {
   /** The schemes {@link #open} understands, for error messages and help texts. */
-  public static final List<String> SCHEMES = List.of("file", "couchdb", "couchdbs");
+  public static final List<String> SCHEMES = List.of("file", "s3", "couchdb", "couchdbs");
 
   private Stores() {}
 
@@ -41,6 +41,12 @@ public final class Stores {
     switch (scheme.toLowerCase(java.util.Locale.ROOT)) {
       case "file":
         return LocalStore.open(filePath(uri, u), create);
+      case "s3":
+        try {
+          return org.streamfs.store.s3.S3Store.open(u);
+        } catch (IllegalArgumentException e) {
+          throw bad(uri, e.getMessage());
+        }
       case "couchdb":
       case "couchdbs":
         return org.streamfs.store.couchdb.CouchDbStores.fromUri(u, create);

@@ -40,6 +40,20 @@ class CouchDbUriAndIdsTest {
   }
 
   @Test
+  void base64StreamMatchesTheJdkEncoderAndLeavesTheBufferAlone() throws Exception {
+    for (int n : new int[] {0, 1, 2, 3, 4, 49151, 49152, 49153, 200_000}) {
+      byte[] data = new byte[n];
+      new java.util.Random(n).nextBytes(data);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(data);
+      byte[] got = new Base64Stream(buf).readAllBytes();
+      assertEquals(java.util.Base64.getEncoder().encodeToString(data), new String(got,
+          java.nio.charset.StandardCharsets.US_ASCII), "size " + n);
+      assertEquals(Base64Stream.encodedLength(n), got.length);
+      assertEquals(0, buf.position());
+    }
+  }
+
+  @Test
   void urlEncodingKeepsOnlyUnreservedCharacters() {
     assertEquals("a%2Fb%20c%3F%25%5C", CouchDbHttp.encode("a/b c?%\\"));
     assertEquals("r%C3%A9", CouchDbHttp.encode("ré"));

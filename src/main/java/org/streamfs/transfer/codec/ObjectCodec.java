@@ -24,6 +24,8 @@ public final class ObjectCodec {
   public static final String FORMAT_VALUE = "sealed-v1";
   /** Frame header length; an encrypted frame adds a 12-byte nonce and a 16-byte tag. */
   public static final int FRAME_HEADER = 12;
+  /** Largest chunk a frame holds (room for header, frame header, nonce and tag in one Java array). */
+  public static final int MAX_CHUNK = Integer.MAX_VALUE - 4096;
   static final int FLAG_COMPRESSED = 1;
   static final int FLAG_ENCRYPTED = 2;
   static final byte[] FRAME_DOMAIN = "streamfs sealed-v1 frame".getBytes(StandardCharsets.US_ASCII);
@@ -53,9 +55,9 @@ public final class ObjectCodec {
     if (options.isPlain()) {
       throw new IllegalArgumentException("plain mode writes the file's bytes as they are: no codec");
     }
-    if (chunkSize <= 0 || chunkSize > Integer.MAX_VALUE - 4096) {
-      throw new IllegalArgumentException("sealed chunk size must be 1.." + (Integer.MAX_VALUE - 4096)
-          + " bytes, got " + chunkSize);
+    if (chunkSize < 0 || chunkSize > MAX_CHUNK) {
+      throw new IllegalArgumentException("sealed chunk size must be 1.." + MAX_CHUNK
+          + " bytes (0 = any size per chunk), got " + chunkSize);
     }
     byte[] fileId = new byte[16];
     RANDOM.nextBytes(fileId);
@@ -83,7 +85,12 @@ public final class ObjectCodec {
    */
   public static ObjectCodec resume(CodecOptions options, String headerToken, long minPartSize)
       throws WrongKeyException {
-    SealedHeader h = SealedHeader.decode(Base64.getDecoder().decode(headerToken));
+    SealedHeader h;
+    try {
+      h = SealedHeader.decode(Base64.getUrlDecoder().decode(headerToken));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not a sealed upload token: " + e.getMessage(), e);
+    }
     SealedKeys keys = null;
     if (h.encrypted()) {
       if (!options.encrypting()) {
@@ -99,9 +106,12 @@ public final class ObjectCodec {
     return new ObjectCodec(effective, h, keys, minPartSize);
   }
 
-  /** Base64 of the header: persist it with the operation so {@link #resume} can continue the upload. */
+  /**
+   * URL-safe base64 of the header (not secret: the same bytes are stored in the object): persist it with
+   * the upload so {@link #resume} can continue it.
+   */
   public String headerToken() {
-    return Base64.getEncoder().encodeToString(headerBytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(headerBytes);
   }
 
   /** The random id of this object version (hex). */
@@ -133,9 +143,10 @@ public final class ObjectCodec {
    */
   public SealedFrame sealChunk(int index, ByteBuffer plaintext, byte[] sha256) {
     int n = plaintext.remaining();
-    if (index < 0 || n > header.chunkSize() || n == 0) {
+    boolean fixed = header.chunkSize() > 0;
+    if (index < 0 || (fixed && (n > header.chunkSize() || n == 0)) || n > MAX_CHUNK) {
       throw new IllegalArgumentException("chunk " + index + " of " + n + " bytes: chunks hold 1.."
-          + header.chunkSize() + " bytes");
+          + (fixed ? header.chunkSize() : MAX_CHUNK) + " bytes");
     }
     byte[] digest = sha256 != null ? sha256 : Sha256.digest(plaintext);
     byte[] src;
@@ -195,37 +206,56 @@ public final class ObjectCodec {
 
   /**
    * The final part: index and footer (preceded by the header when the file is empty and no chunk part
-   * exists). {@code frames} must describe chunks 0..n-1 of a {@code fileSize}-byte file, in any order.
+   * exists). {@code frames} describe the object's chunks, in any order: with a fixed chunk size exactly
+   * chunks 0..n-1 of a {@code fileSize}-byte file; with chunk size 0 any distinct frame numbers (frames
+   * then follow in ascending order, the first must be frame 0, which carries the header) whose plaintext
+   * lengths add up to {@code fileSize}.
    */
   public ByteBuffer finish(long fileSize, List<FrameInfo> frames) {
-    ChunkLayout layout = new ChunkLayout(fileSize, header.chunkSize());
-    int count = layout.chunkCount();
-    if (frames.size() != count) {
-      throw new IllegalArgumentException("a " + fileSize + "-byte file has " + count + " chunks, got "
-          + frames.size() + " frame records");
-    }
-    FrameInfo[] byIndex = new FrameInfo[count];
-    for (FrameInfo f : frames) {
-      if (f.index() >= count || byIndex[f.index()] != null) {
-        throw new IllegalArgumentException("frame record " + f.index() + " is out of range or repeated");
+    List<FrameInfo> sorted = new ArrayList<>(frames);
+    sorted.sort(java.util.Comparator.comparingInt(FrameInfo::index));
+    int count = sorted.size();
+    if (header.chunkSize() > 0) {
+      ChunkLayout layout = new ChunkLayout(fileSize, header.chunkSize());
+      if (count != layout.chunkCount()) {
+        throw new IllegalArgumentException("a " + fileSize + "-byte file has " + layout.chunkCount()
+            + " chunks, got " + count + " frame records");
       }
-      if (f.plaintextLength() != layout.size(f.index())) {
-        throw new IllegalArgumentException("frame " + f.index() + " holds " + f.plaintextLength()
-            + " bytes, the layout says " + layout.size(f.index()));
+      for (int i = 0; i < count; i++) {
+        FrameInfo f = sorted.get(i);
+        if (f.index() != i) {
+          throw new IllegalArgumentException("frame record " + i + " is missing or repeated");
+        }
+        if (f.plaintextLength() != layout.size(i)) {
+          throw new IllegalArgumentException("frame " + i + " holds " + f.plaintextLength()
+              + " bytes, the layout says " + layout.size(i));
+        }
       }
-      byIndex[f.index()] = f;
+    } else if (count > 0 && sorted.get(0).index() != 0) {
+      throw new IllegalArgumentException("part 1 (frame 0, which carries the header) must be in the object");
     }
     List<SealedIndex.Entry> entries = new ArrayList<>(count);
     long offset = SealedHeader.LENGTH;
+    long total = 0;
+    int previous = -1;
     for (int i = 0; i < count; i++) {
-      long region = byIndex[i].partLength() - (i == 0 ? SealedHeader.LENGTH : 0);
+      FrameInfo f = sorted.get(i);
+      if (f.index() == previous) {
+        throw new IllegalArgumentException("frame record " + f.index() + " is repeated");
+      }
+      previous = f.index();
+      long region = f.partLength() - (i == 0 ? SealedHeader.LENGTH : 0);
       if (region < FRAME_HEADER || region > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("frame " + i + " part length " + byIndex[i].partLength()
+        throw new IllegalArgumentException("frame " + f.index() + " part length " + f.partLength()
             + " cannot hold a frame");
       }
-      entries.add(new SealedIndex.Entry(offset, (int) region, byIndex[i].plaintextLength(),
-          org.streamfs.model.Sha256.fromHex(byIndex[i].sha256Hex())));
+      entries.add(new SealedIndex.Entry(f.index(), offset, (int) region, f.plaintextLength(),
+          Sha256.fromHex(f.sha256Hex())));
       offset += region;
+      total += f.plaintextLength();
+    }
+    if (total != fileSize) {
+      throw new IllegalArgumentException("frames hold " + total + " bytes, the file has " + fileSize);
     }
     byte[] body = SealedIndex.encodeBody(fileSize, header.chunkSize(), entries);
     byte[] nonce = new byte[SealedKeys.NONCE_LENGTH];

@@ -7,7 +7,7 @@ import java.util.HexFormat;
 /**
  * The fixed 96-byte header at offset 0 of a sealed object (layout in FORMAT.md): format version, codec and
  * level, whether frames are encrypted, chunk size, the random per-object-version file id, the KDF
- * parameters and the key check value. {@link #encode()} and {@link #decode} are exact inverses; decode
+ * parameters and the key check value. Chunk size 0 means chunks of any size (the index records each). {@link #encode()} and {@link #decode} are exact inverses; decode
  * rejects anything it does not understand with a message naming the field.
  */
 record SealedHeader(int version, Compression codec, int level, boolean encrypted, long chunkSize,
@@ -93,7 +93,7 @@ record SealedHeader(int version, Compression codec, int level, boolean encrypted
     if (reserved[0] != 0 || reserved[1] != 0 || reserved[2] != 0 || reserved2 != 0) {
       throw new IllegalArgumentException("reserved header bytes are not zero");
     }
-    if (chunkSize <= 0 || chunkSize > Integer.MAX_VALUE) {
+    if (chunkSize < 0 || chunkSize > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("chunk size " + chunkSize + " out of range");
     }
     if (kdfId > KdfParams.PBKDF2_SHA256 || (kdfId != KdfParams.NO_KDF && flags == 0)) {

@@ -18,13 +18,17 @@ import org.streamfs.model.Sha256;
  */
 final class SealedIndex {
   static final int FOOTER_LENGTH = 48;
-  static final int ENTRY_LENGTH = 48;
+  static final int ENTRY_LENGTH = 52;
   static final int BODY_PREFIX = 20;
   static final byte[] FOOTER_MAGIC = {(byte) 0x89, 'S', 'F', 'S', 'E', 'N', 'D', '\n'};
   static final byte[] DOMAIN = "streamfs sealed-v1 index".getBytes(StandardCharsets.US_ASCII);
 
-  /** One chunk's place in the object. */
-  record Entry(long offset, int regionLength, int plaintextLength, byte[] sha256) {}
+  /**
+   * One chunk's place in the object: its frame number (the chunk index bound into the frame's associated
+   * data: equal to the position for fixed-size chunks), offset and region length, plaintext length and
+   * plaintext SHA-256.
+   */
+  record Entry(int frame, long offset, int regionLength, int plaintextLength, byte[] sha256) {}
 
   /** The decoded footer. */
   record Footer(long indexOffset, int indexLength, long fileSize, byte[] fileId) {}
@@ -35,7 +39,7 @@ final class SealedIndex {
     ByteBuffer b = ByteBuffer.allocate(BODY_PREFIX + ENTRY_LENGTH * entries.size());
     b.putInt(entries.size()).putLong(fileSize).putLong(chunkSize);
     for (Entry e : entries) {
-      b.putLong(e.offset()).putInt(e.regionLength()).putInt(e.plaintextLength()).put(e.sha256());
+      b.putInt(e.frame()).putLong(e.offset()).putInt(e.regionLength()).putInt(e.plaintextLength()).put(e.sha256());
     }
     return b.array();
   }
@@ -100,12 +104,13 @@ final class SealedIndex {
     }
     List<Entry> entries = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
+      int frame = b.getInt();
       long off = b.getLong();
       int region = b.getInt();
       int plain = b.getInt();
       byte[] sha = new byte[32];
       b.get(sha);
-      entries.add(new Entry(off, region, plain, sha));
+      entries.add(new Entry(frame, off, region, plain, sha));
     }
     return entries;
   }

@@ -31,9 +31,11 @@ public final class SealedReader {
   private final SealedKeys keys;
   private final long fileSize;
   private final List<SealedIndex.Entry> entries;
+  private final long[] plainOffsets;
 
   private SealedReader(String name, RangeReader source, SealedHeader header, SealedKeys keys, long fileSize,
-      List<SealedIndex.Entry> entries) {
+      List<SealedIndex.Entry> entries, long[] plainOffsets) {
+    this.plainOffsets = plainOffsets;
     this.name = name;
     this.source = source;
     this.header = header;
@@ -50,6 +52,23 @@ public final class SealedReader {
   /** True if these first bytes of an object are the sealed-object magic. */
   public static boolean hasMagic(byte[] firstBytes) {
     return SealedHeader.hasMagic(firstBytes);
+  }
+
+  /**
+   * The file size a sealed object's footer records (one 48-byte read, no key needed), or -1 if the object
+   * does not end with a sealed footer (it is plain, or truncated). Not authenticated: {@link #open} is.
+   */
+  public static long peekSize(long objectSize, RangeReader source) throws IOException {
+    if (objectSize < SealedHeader.LENGTH + SealedIndex.FOOTER_LENGTH) {
+      return -1;
+    }
+    byte[] f = source.read(objectSize - SealedIndex.FOOTER_LENGTH, SealedIndex.FOOTER_LENGTH);
+    try {
+      SealedIndex.Footer footer = SealedIndex.decodeFooter(f == null ? new byte[0] : f);
+      return footer.fileSize();
+    } catch (IllegalArgumentException e) {
+      return -1;
+    }
   }
 
   /**
@@ -114,34 +133,66 @@ public final class SealedReader {
           : "SHA-256") + ")", "index altered, or from another object version");
     }
     List<SealedIndex.Entry> entries;
+    long[] plainOffsets;
     try {
       entries = SealedIndex.decodeBody(body, footer.fileSize(), header.chunkSize());
-      checkLayout(entries, footer.fileSize(), header.chunkSize(), footer.indexOffset());
+      plainOffsets = checkLayout(entries, footer.fileSize(), header.chunkSize(), footer.indexOffset());
     } catch (IllegalArgumentException e) {
       throw corrupt(name, "inconsistent index: " + e.getMessage());
     }
     return new SealedReader(name, source, header, keys, footer.fileSize(),
-        Collections.unmodifiableList(new ArrayList<>(entries)));
+        Collections.unmodifiableList(new ArrayList<>(entries)), plainOffsets);
   }
 
-  private static void checkLayout(List<SealedIndex.Entry> entries, long fileSize, long chunkSize,
+  /** Checks the entries tile the object and the file; returns each chunk's plaintext offset (+ the end). */
+  private static long[] checkLayout(List<SealedIndex.Entry> entries, long fileSize, long chunkSize,
       long indexOffset) {
-    ChunkLayout layout = new ChunkLayout(fileSize, chunkSize);
-    if (entries.size() != layout.chunkCount()) {
-      throw new IllegalArgumentException(entries.size() + " entries for " + layout.chunkCount() + " chunks");
+    if (chunkSize > 0 && entries.size() != new ChunkLayout(fileSize, chunkSize).chunkCount()) {
+      throw new IllegalArgumentException(entries.size() + " entries for a " + fileSize + "-byte file");
     }
+    long[] plainOffsets = new long[entries.size() + 1];
     long expect = SealedHeader.LENGTH;
+    long plain = 0;
+    int previous = -1;
     for (int i = 0; i < entries.size(); i++) {
       SealedIndex.Entry e = entries.get(i);
-      if (e.offset() != expect || e.regionLength() < ObjectCodec.FRAME_HEADER
-          || e.plaintextLength() != layout.size(i)) {
+      boolean frameOk = chunkSize > 0 ? e.frame() == i : e.frame() > previous && (i > 0 || e.frame() == 0);
+      boolean sizeOk = chunkSize > 0 ? e.plaintextLength() == Math.min(chunkSize, fileSize - plain)
+          : e.plaintextLength() >= 0;
+      if (!frameOk || !sizeOk || e.offset() != expect || e.regionLength() < ObjectCodec.FRAME_HEADER) {
         throw new IllegalArgumentException("entry " + i + " does not fit the layout");
       }
+      previous = e.frame();
+      plainOffsets[i] = plain;
+      plain += e.plaintextLength();
       expect += e.regionLength();
     }
-    if (expect != indexOffset) {
-      throw new IllegalArgumentException("frames end at " + expect + ", index starts at " + indexOffset);
+    plainOffsets[entries.size()] = plain;
+    if (expect != indexOffset || plain != fileSize) {
+      throw new IllegalArgumentException("frames end at " + expect + " holding " + plain + " bytes; index"
+          + " starts at " + indexOffset + ", file has " + fileSize);
     }
+    return plainOffsets;
+  }
+
+  /** Plaintext offset of chunk {@code index} in the file ({@code chunkCount()} gives the file size). */
+  public long chunkOffset(int index) {
+    return plainOffsets[index];
+  }
+
+  /** The chunk holding file position {@code position} (0 <= position < size()). */
+  public int chunkAt(long position) {
+    if (position < 0 || position >= fileSize) {
+      throw new IndexOutOfBoundsException("position " + position + " in a " + fileSize + "-byte file");
+    }
+    int i = java.util.Arrays.binarySearch(plainOffsets, 0, entries.size(), position);
+    if (i < 0) {
+      return -i - 2;
+    }
+    while (i + 1 < entries.size() && plainOffsets[i + 1] == position) {
+      i++; // skip empty chunks
+    }
+    return i;
   }
 
   /** Size of the file (plaintext bytes). */
@@ -149,6 +200,7 @@ public final class SealedReader {
     return fileSize;
   }
 
+  /** The chunk size, or 0 if chunks vary in size (see {@link #chunkOffset}). */
   public long chunkSize() {
     return header.chunkSize();
   }
@@ -208,7 +260,7 @@ public final class SealedReader {
     int stored = payload;
     if (enc) {
       byte[] nonce = Arrays.copyOfRange(region, ObjectCodec.FRAME_HEADER, at);
-      stored = keys.decrypt(nonce, ObjectCodec.frameAad(header.fileId(), index, region, 0), region, at,
+      stored = keys.decrypt(nonce, ObjectCodec.frameAad(header.fileId(), e.frame(), region, 0), region, at,
           payload);
       if (stored < 0) {
         throw new ChecksumMismatchException(name, index, "authentic frame (AES-GCM tag)",

@@ -13,5 +13,8 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/streamfs-codec-bench.XXXXXX")"
 trap 'rm -rf "$work" "$cpfile"' EXIT
 mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null 2>&1 \
   || mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null
+# the engine logs at DEBUG without a logback configuration: keep only the table
 java -Xmx256m -cp "target/test-classes:target/classes:$(cat "$cpfile")" \
-  org.streamfs.transfer.codec.CodecBench "$work" "$size" 2> >(grep -v -E '^(SLF4J|[0-9:. ]+ (INFO|DEBUG))' >&2)
+  org.streamfs.transfer.codec.CodecBench "$work" "$size" | grep -E '^(\||[0-9]+ MiB|$)'
+echo
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

@@ -34,6 +34,7 @@ import org.streamfs.store.StoreLimits;
 public final class SealingStore implements ObjectStore {
   static final String ID_SEPARATOR = "~sealed-v1~";
   static final String META_CHUNK = "streamfs-chunk-size";
+  static final String META_SHA256 = "streamfs-sha256";
   private static final int CACHE = 1024;
 
   private final ObjectStore inner;
@@ -241,9 +242,17 @@ public final class SealingStore implements ObjectStore {
 
   // ------------------------------------------------------------------ writing
 
+  /**
+   * Metadata as stored below: the format flag added; when encrypting, the whole-file plaintext SHA-256
+   * ({@code streamfs-sha256}) removed, since it would let the operator confirm a guess of the content (the
+   * engine keeps it in its catalog; the sealed index keeps per-chunk digests, encrypted).
+   */
   private Map<String, String> flagged(Map<String, String> meta) {
     Map<String, String> m = new LinkedHashMap<>(meta == null ? Map.of() : meta);
     m.putAll(ObjectCodec.formatMetadata());
+    if (options.encrypting()) {
+      m.remove(META_SHA256);
+    }
     return m;
   }
 

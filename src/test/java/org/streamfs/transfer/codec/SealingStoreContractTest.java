@@ -12,6 +12,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamfs.model.Sha256;
 import org.streamfs.store.ObjectInfo;
@@ -30,7 +34,20 @@ import org.streamfs.testing.MemoryStore;
 class SealingStoreContractTest {
   static final KeyMaterial KEY = Sealed.key(3);
 
+  /** Disables the one contract test that an encrypting store deliberately breaks (see below). */
+  static final class HidesPlaintextDigest implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      boolean skip = context.getTestMethod().map(m -> m.getName().equals("metadataRoundTripWithTheProjectConventions"))
+          .orElse(false);
+      return skip ? ConditionEvaluationResult.disabled("encryption keeps streamfs-sha256 (a plaintext digest) out"
+          + " of the store; encryptedObjectsDoNotExposeThePlaintextDigest checks the rest")
+          : ConditionEvaluationResult.enabled("contract");
+    }
+  }
+
   @Nested
+  @ExtendWith(HidesPlaintextDigest.class)
   class EncryptedCompressedOnS3LikeMemory extends ObjectStoreContract {
     MemoryStore below;
 
@@ -50,6 +67,18 @@ class SealingStoreContractTest {
       assertEquals("sealed-v1", below.stat(base + "t").metadata().get("streamfs-format"));
       assertEquals(Map.of("mode", "33188"), store.stat(base + "t").metadata());
       assertEquals(text.length, store.stat(base + "t").size());
+    }
+
+    @Test
+    void encryptedObjectsDoNotExposeThePlaintextDigest() throws Exception {
+      Map<String, String> meta = Map.of("mtime", "1700000000.123456789", "mode", "33188",
+          "streamfs-sha256", Sha256.hex(Sha256.digest(data(10, 1))), "streamfs-chunk-size", "10485760");
+      store.put(base + "m", data(10, 1), meta);
+      Map<String, String> expect = new java.util.HashMap<>(meta);
+      expect.remove("streamfs-sha256");
+      assertEquals(expect, store.stat(base + "m").metadata());
+      assertEquals(expect, store.list(base, "/").objects().get(0).metadata());
+      assertEquals(null, below.stat(base + "m").metadata().get("streamfs-sha256"));
     }
 
     @Test

@@ -5,11 +5,9 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.streamfs.model.ChecksumMismatchException;
 import org.streamfs.model.Sha256;
 import org.streamfs.store.Listing;
@@ -39,9 +37,7 @@ public final class SealingStore implements ObjectStore {
 
   private final ObjectStore inner;
   private final CodecOptions options;
-  private final Map<String, ObjectCodec> uploads = new ConcurrentHashMap<>();
-  /** Plaintext receipts handed out, per upload id and part number (exact sizes for listParts). */
-  private final Map<String, Map<Integer, PartReceipt>> receipts = new ConcurrentHashMap<>();
+  private final SealedUploads sealed;
   private final Map<String, Status> status = Collections.synchronizedMap(
       new LinkedHashMap<>(64, 0.75f, true) {
         private static final long serialVersionUID = 1L;
@@ -70,6 +66,7 @@ public final class SealingStore implements ObjectStore {
   public SealingStore(ObjectStore inner, CodecOptions options) {
     this.inner = inner;
     this.options = options;
+    this.sealed = new SealedUploads(inner, options);
   }
 
   public CodecOptions options() {
@@ -278,75 +275,20 @@ public final class SealingStore implements ObjectStore {
 
   @Override
   public String beginUpload(String key, Map<String, String> metadata) throws StoreException {
-    if (!sealing()) {
-      return inner.beginUpload(key, metadata);
-    }
-    long chunk = 0;
-    String c = metadata == null ? null : metadata.get(META_CHUNK);
-    if (c != null) {
-      try {
-        chunk = Long.parseLong(c);
-      } catch (NumberFormatException e) {
-        chunk = 0;
-      }
-    }
-    ObjectCodec codec = ObjectCodec.create(options, chunk > 0 && chunk <= ObjectCodec.MAX_CHUNK ? chunk : 0,
-        inner.limits().minPartSize());
-    String id = inner.beginUpload(key, flagged(metadata)) + ID_SEPARATOR + codec.headerToken();
-    uploads.put(id, codec);
-    return id;
-  }
-
-  /** The codec of a sealed upload id (rebuilt from its token after a restart), or null for a plain one. */
-  private ObjectCodec codec(String key, String uploadId) throws StoreException {
-    int i = uploadId.lastIndexOf(ID_SEPARATOR);
-    if (i < 0) {
-      return null;
-    }
-    ObjectCodec c = uploads.get(uploadId);
-    if (c == null) {
-      try {
-        c = ObjectCodec.resume(options, uploadId.substring(i + ID_SEPARATOR.length()),
-            inner.limits().minPartSize());
-      } catch (WrongKeyException e) {
-        throw new StoreException(Kind.PERMANENT, key, e.getMessage(), e);
-      } catch (IllegalArgumentException e) {
-        throw new StoreException(Kind.NOT_FOUND, key, "unknown upload id: " + e.getMessage(), e);
-      }
-      uploads.put(uploadId, c);
-    }
-    return c;
+    return sealing() ? sealed.begin(key, metadata, flagged(metadata)) : inner.beginUpload(key, metadata);
   }
 
   @Override
   public PartReceipt uploadPart(String key, String uploadId, int partNumber, ByteBuffer data, byte[] sha256)
       throws StoreException {
-    ObjectCodec codec = codec(key, uploadId);
-    if (codec == null) {
-      return inner.uploadPart(key, uploadId, partNumber, data, sha256);
-    }
-    byte[] actual = Sha256.digest(data);
-    if (sha256 != null && !java.security.MessageDigest.isEqual(actual, sha256)) {
-      throw new StoreException(Kind.CHECKSUM, key, "part " + partNumber + " does not match its SHA-256: expected "
-          + Sha256.hex(sha256) + ", got " + Sha256.hex(actual));
-    }
-    SealedFrame f;
-    try {
-      f = codec.sealChunk(partNumber - 1, data, actual);
-    } catch (IllegalArgumentException e) {
-      throw new StoreException(Kind.PERMANENT, key, "part " + partNumber + ": " + e.getMessage(), e);
-    }
-    PartReceipt r = inner.uploadPart(key, storeUploadId(uploadId), partNumber, f.part(),
-        Sha256.digest(f.part()));
-    PartReceipt plain = new PartReceipt(partNumber, data.remaining(), r.etag(), f.info().sha256Hex());
-    receipts.computeIfAbsent(uploadId, u -> new ConcurrentHashMap<>()).put(partNumber, plain);
-    return plain;
+    return sealed.codec(key, uploadId) == null ? inner.uploadPart(key, uploadId, partNumber, data, sha256)
+        : sealed.uploadPart(key, uploadId, partNumber, data, sha256);
   }
 
   @Override
   public PartReceipt copyPart(String key, String uploadId, int partNumber, String sourceKey,
       String sourceVersion, long offset, long length) throws StoreException {
-    if (codec(key, uploadId) == null) {
+    if (sealed.codec(key, uploadId) == null) {
       return inner.copyPart(key, uploadId, partNumber, sourceKey, sourceVersion, offset, length);
     }
     // a frame is bound to its object version: re-seal the plaintext instead of a server-side copy
@@ -365,79 +307,28 @@ public final class SealingStore implements ObjectStore {
           + " is beyond the end of the source");
     }
     ByteBuffer b = ByteBuffer.wrap(plain);
-    return uploadPart(key, uploadId, partNumber, b, Sha256.digest(b));
+    return sealed.uploadPart(key, uploadId, partNumber, b, Sha256.digest(b));
   }
+
 
   @Override
   public List<PartReceipt> listParts(String key, String uploadId) throws StoreException {
-    ObjectCodec codec = codec(key, uploadId);
-    if (codec == null) {
-      return inner.listParts(key, uploadId);
-    }
-    Map<Integer, PartReceipt> known = receipts.getOrDefault(uploadId, Map.of());
-    List<PartReceipt> out = new ArrayList<>();
-    for (PartReceipt p : inner.listParts(key, storeUploadId(uploadId))) {
-      PartReceipt k = known.get(p.partNumber());
-      if (k != null && java.util.Objects.equals(k.etag(), p.etag())) {
-        out.add(k);
-      } else {
-        // after a restart: sizes of full chunks are known, checksums are not (the engine's catalog has them)
-        out.add(new PartReceipt(p.partNumber(), codec.chunkSize() > 0 ? codec.chunkSize() : -1, p.etag(),
-            null));
-      }
-    }
-    return out;
+    return sealed.codec(key, uploadId) == null ? inner.listParts(key, uploadId) : sealed.listParts(key, uploadId);
   }
 
   @Override
   public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
-    ObjectCodec codec = codec(key, uploadId);
-    if (codec == null) {
+    if (sealed.codec(key, uploadId) == null) {
       return inner.completeUpload(key, uploadId, parts);
     }
-    String storeId = storeUploadId(uploadId);
-    Map<Integer, PartReceipt> held = new HashMap<>();
-    for (PartReceipt p : inner.listParts(key, storeId)) {
-      held.put(p.partNumber(), p);
-    }
-    List<FrameInfo> frames = new ArrayList<>();
-    List<PartReceipt> below = new ArrayList<>();
-    long size = 0;
-    int last = 0;
-    for (PartReceipt p : parts) {
-      PartReceipt h = held.get(p.partNumber());
-      if (h == null || (p.etag() != null && !p.etag().equals(h.etag()))) {
-        throw new StoreException(Kind.PERMANENT, key, "part " + p.partNumber() + " is not held by the store"
-            + " as uploaded (etag " + p.etag() + ")");
-      }
-      if (p.sha256Hex() == null || p.size() < 0) {
-        throw new StoreException(Kind.PERMANENT, key, "sealed upload: part " + p.partNumber()
-            + " needs its plaintext size and SHA-256 to write the index");
-      }
-      frames.add(new FrameInfo(p.partNumber() - 1, h.size(), (int) p.size(), p.sha256Hex()));
-      below.add(h);
-      size += p.size();
-      last = Math.max(last, p.partNumber());
-    }
-    ByteBuffer index;
-    try {
-      index = codec.finish(size, frames);
-    } catch (IllegalArgumentException e) {
-      throw new StoreException(Kind.PERMANENT, key, "cannot complete sealed upload: " + e.getMessage(), e);
-    }
-    below.add(inner.uploadPart(key, storeId, last + 1, index, Sha256.digest(index)));
-    ObjectInfo o = inner.completeUpload(key, storeId, below);
-    uploads.remove(uploadId);
-    receipts.remove(uploadId);
-    status.put(cacheKey(key, o.version()), new Status(true, size, o.size()));
-    return translate(o, false);
+    SealedUploads.Completed c = sealed.complete(key, uploadId, parts);
+    status.put(cacheKey(key, c.below().version()), new Status(true, c.plainSize(), c.below().size()));
+    return translate(c.below(), false);
   }
 
   @Override
   public void abortUpload(String key, String uploadId) throws StoreException {
-    inner.abortUpload(key, storeUploadId(uploadId));
-    uploads.remove(uploadId);
-    receipts.remove(uploadId);
+    sealed.abort(key, uploadId);
   }
 
   /**
@@ -446,16 +337,7 @@ public final class SealingStore implements ObjectStore {
    */
   @Override
   public List<PendingUpload> listUploads(String prefix) throws StoreException {
-    Map<String, String> sealedIds = new HashMap<>();
-    for (String id : uploads.keySet()) {
-      sealedIds.put(storeUploadId(id), id);
-    }
-    List<PendingUpload> out = new ArrayList<>();
-    for (PendingUpload u : inner.listUploads(prefix)) {
-      String id = sealedIds.get(u.uploadId());
-      out.add(id == null ? u : new PendingUpload(u.key(), id, u.initiated()));
-    }
-    return out;
+    return sealed.list(prefix);
   }
 
   @Override

@@ -10,6 +10,14 @@
  * and then any chunk with one ranged read of its frame: a random read through the mount still downloads
  * only the chunks it touches. FORMAT.md at the repository root is the byte-level specification.
  *
+ * <p>Where it runs. {@link org.streamfs.transfer.codec.SealingStore} decorates the store the engine runs
+ * on: above it every object is its plaintext (sizes, ranges, parts), below it sealed objects carry
+ * {@code streamfs-format=sealed-v1}. The engine needs no change: it chunks, checksums, checkpoints and
+ * resumes exactly as in plain mode; the decorator seals part {@code n} as frame {@code n-1}, appends the
+ * index part at completion, carries the header token in the upload id (so a restarted process resumes the
+ * same object version), and turns server-side part copies into verified read-and-reseal.
+ * {@link org.streamfs.transfer.codec.SealedUploads} holds the multipart side.
+ *
  * <p>Why frames are independent. Every frame can be sealed alone, in any order, in parallel, and sealed
  * again: that is what keeps the engine's parallel uploader, its per-chunk checkpoints and resume unchanged.
  * The cost is that the index can only be written last, so a sealed upload has one more part, and a chunk's

@@ -198,6 +198,35 @@ public final class SealingStore implements ObjectStore {
     return r;
   }
 
+  /**
+   * Refuses a wrong key up front (for a mount, before it serves anything): opens the first encrypted
+   * sealed object among the first {@code maxObjects} below {@code prefix} and throws the
+   * {@link WrongKeyException} (as a PERMANENT {@link StoreException}) if the key does not fit it. Returns
+   * true if an encrypted object was found and opened, false if there was none to check against.
+   */
+  public boolean checkKey(String prefix, int maxObjects) throws StoreException {
+    int seen = 0;
+    for (ObjectInfo o : inner.list(prefix, null).objects()) {
+      if (o.isDirectory() || seen++ >= maxObjects) {
+        continue;
+      }
+      Status s = status(o, o.metadata().isEmpty());
+      if (s.sealed && s.storedSize >= SealedHeader.LENGTH) {
+        byte[] h;
+        try (InputStream in = inner.read(o.key(), 0, SealedHeader.LENGTH, o.version())) {
+          h = in.readNBytes(SealedHeader.LENGTH);
+        } catch (IOException e) {
+          throw new StoreException(Kind.TRANSIENT, o.key(), "reading the sealed header failed: " + e, e);
+        }
+        if (h.length == SealedHeader.LENGTH && (h[11] & 1) != 0) {
+          reader(o.key(), o.version(), s);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   @Override
   public InputStream read(String key, long offset, long length, String ifVersion) throws StoreException {
     Status s = ifVersion == null ? null : status.get(cacheKey(key, ifVersion));

@@ -82,6 +82,17 @@ class SealingStoreContractTest {
     }
 
     @Test
+    void checkKeyRefusesAWrongKeyBeforeAnyRead() throws Exception {
+      assertEquals(false, store instanceof SealingStore s0 && s0.checkKey(base, 10), "nothing to check yet");
+      store.put(base + "a/x", Sealed.text(300, 1), Map.of());
+      assertTrue(((SealingStore) store).checkKey(base, 10));
+      SealingStore wrong = new SealingStore(below, new CodecOptions(Compression.ZSTD, 3, Sealed.key(4)));
+      org.streamfs.store.StoreException e = assertKind(org.streamfs.store.StoreException.Kind.PERMANENT,
+          () -> wrong.checkKey(base, 10));
+      assertTrue(e.getMessage().contains("wrong key"), e.getMessage());
+    }
+
+    @Test
     void resumedInAnotherProcessCompletesTheSameObject() throws Exception {
       String key = base + "resume";
       byte[] d = Sealed.text(350, 2);

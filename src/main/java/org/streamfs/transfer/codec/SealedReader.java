@@ -97,6 +97,13 @@ public final class SealedReader {
       throw corrupt(name, "footer places the index at " + footer.indexOffset() + "+" + footer.indexLength()
           + " in a " + objectSize + "-byte object (truncated or extended)");
     }
+    long maxChunks = (footer.indexOffset() - SealedHeader.LENGTH) / ObjectCodec.FRAME_HEADER;
+    long maxIndex = SealedIndex.BODY_PREFIX + SealedIndex.ENTRY_LENGTH * maxChunks + SealedKeys.NONCE_LENGTH
+        + 32;
+    if (footer.indexLength() > maxIndex) {
+      throw corrupt(name, "footer claims a " + footer.indexLength() + "-byte index, more than "
+          + maxIndex + " bytes of frames can need");
+    }
     byte[] headerBytes = tailAt == 0 ? Arrays.copyOf(tail, SealedHeader.LENGTH)
         : readFully(name, source, 0, SealedHeader.LENGTH);
     SealedHeader header;

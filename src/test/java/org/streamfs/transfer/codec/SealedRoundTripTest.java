@@ -147,6 +147,51 @@ class SealedRoundTripTest {
   }
 
   @Test
+  void variableSizeFramesWithGapsAndEmptyChunksReadByRange() throws Exception {
+    CodecOptions opts = new CodecOptions(Compression.ZSTD, 3, KEY);
+    ObjectCodec c = ObjectCodec.create(opts, 0, 1);
+    byte[] data = Sealed.text(1000, 8);
+    int[] sizes = {300, 0, 1, 450, 249};
+    int[] frameNumbers = {0, 1, 4, 5, 9}; // parts 3, 4, 7, 8, 9 were not named at completion
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    List<FrameInfo> infos = new ArrayList<>();
+    int at = 0;
+    for (int i = 0; i < sizes.length; i++) {
+      SealedFrame f = c.sealChunk(frameNumbers[i], ByteBuffer.wrap(data, at, sizes[i]));
+      byte[] b = new byte[f.part().remaining()];
+      f.part().get(b);
+      out.writeBytes(b);
+      infos.add(f.info());
+      at += sizes[i];
+    }
+    ByteBuffer fin = c.finish(data.length, infos);
+    byte[] b = new byte[fin.remaining()];
+    fin.get(b);
+    out.writeBytes(b);
+    SealedReader r = Sealed.open(out.toByteArray(), KEY);
+    assertEquals(0, r.chunkSize());
+    assertEquals(5, r.chunkCount());
+    assertEquals(2, r.chunkAt(300), "an empty chunk holds no position");
+    assertEquals(301, r.chunkOffset(3));
+    for (long[] range : new long[][] {{0, 1000}, {299, 3}, {300, 1}, {301, 700}, {999, 5}, {1000, 1}}) {
+      try (java.io.InputStream in = new SealedRangeStream(r, range[0], Math.min(1000, range[0] + range[1]))) {
+        assertArrayEquals(Arrays.copyOfRange(data, (int) range[0], (int) Math.min(1000, range[0] + range[1])),
+            in.readAllBytes(), "range " + range[0] + "+" + range[1]);
+      }
+    }
+    assertArrayEquals(data, Sealed.readAll(r));
+    // a frame number moved: position 2 claims frame 3 -> the frame's tag fails
+    List<FrameInfo> lying = new ArrayList<>(infos);
+    lying.set(2, new FrameInfo(3, infos.get(2).partLength(), 1, infos.get(2).sha256Hex()));
+    ByteBuffer fin2 = c.finish(data.length, lying);
+    byte[] obj = out.toByteArray();
+    byte[] obj2 = Arrays.copyOf(obj, obj.length - b.length + fin2.remaining());
+    fin2.get(obj2, obj.length - b.length, fin2.remaining());
+    SealedReader r2 = Sealed.open(obj2, KEY);
+    assertThrows(org.streamfs.model.ChecksumMismatchException.class, () -> r2.readChunk(2));
+  }
+
+  @Test
   void calibratedIterationsAreAtLeastTheFloor() {
     int n = Pbkdf2.calibrate();
     assertTrue(n >= Pbkdf2.MIN_ITERATIONS && n <= Pbkdf2.MAX_ITERATIONS, "iterations " + n);

@@ -1,0 +1,280 @@
+package org.streamfs.transfer.embeddings;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.StoreException;
+import org.streamfs.store.StoreKeys;
+import org.streamfs.transfer.ChunkManifest;
+import org.streamfs.transfer.StagedUpload;
+import org.streamfs.transfer.StreamingManager;
+
+/**
+ * Embedding collections as {@code .npy} objects, on top of the engine: {@link #uploadEmbeddings} streams
+ * vectors into a staging file and hands each chunk to a {@link StagedUpload} as soon as it is complete (so
+ * resume, rollback, checksums and progress are the engine's), then finalises the shape by rewriting the
+ * header in chunk 0 and commits; {@link #readEmbeddings} fetches only the verified chunks that hold the
+ * requested rows; {@link #info} reports shape, size and checksum. Bad input aborts the upload: no partial
+ * collection ever appears. Thread-safe; uploads to different collections may run concurrently.
+ */
+public final class EmbeddingStore {
+  /** Largest header read to parse a collection's shape (NumPy refuses more than 10,000 bytes). */
+  private static final int HEADER_PROBE = 1 << 16;
+  /** Rows between checks for a background upload failure. */
+  private static final int FAILURE_CHECK_ROWS = 1024;
+
+  private final StreamingManager engine;
+  private final Path stagingDir;
+  private final Map<String, NpyHeader> headers = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, NpyHeader> eldest) {
+      return size() > 256;
+    }
+  };
+
+  /** Collections of {@code engine}'s store; staging files go to {@code stagingDir} (created 0700). */
+  public EmbeddingStore(StreamingManager engine, Path stagingDir) throws IOException {
+    this.engine = engine;
+    this.stagingDir = stagingDir;
+    if (!Files.isDirectory(stagingDir)) {
+      Files.createDirectories(stagingDir,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+  }
+
+  /** The store key of a collection: prefix + name + {@code .npy} (unless the name ends in .npy already). */
+  public static String keyFor(String collection, EmbeddingOptions options) throws StoreException {
+    if (collection == null || collection.isBlank() || collection.endsWith("/")) {
+      throw new IllegalArgumentException("bad collection name '" + collection + "': must be a non-empty "
+          + "name, not ending in /");
+    }
+    String key = options.keyPrefix() + collection + (collection.endsWith(".npy") ? "" : ".npy");
+    return StoreKeys.validate(key);
+  }
+
+  /**
+   * Uploads all vectors of {@code source} as collection {@code collection}; blocks until the store holds the
+   * complete object and returns what it holds. The source is read once, row by row.
+   */
+  public EmbeddingInfo uploadEmbeddings(EmbeddingSource source, String collection, EmbeddingOptions options)
+      throws IOException {
+    String key = keyFor(collection, options);
+    ObjectInfo base = null;
+    NpyHeader baseHeader = null;
+    if (options.append()) {
+      base = statOrNull(key);
+      if (base != null) {
+        baseHeader = header(base);
+        if (baseHeader.dim() != source.dim()) {
+          throw new EmbeddingFormatException(source.name() + ": dimension mismatch on append: vectors of "
+              + "dimension " + source.dim() + ", collection " + collection + " has dimension "
+              + baseHeader.dim());
+        }
+      }
+    }
+    Path staging = Files.createTempFile(stagingDir, "embeddings-", ".npy",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    StagedUpload upload;
+    try {
+      upload = engine.openStagedUpload(key, staging, base);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(staging);
+      throw e;
+    }
+    ObjectInfo stored;
+    try {
+      stored = writeAndCommit(source, upload, staging, base, baseHeader, options);
+    } catch (IOException | RuntimeException | Error e) {
+      upload.abort(source.name() + ": " + e.getMessage());
+      if (e instanceof EmbeddingFormatException) {
+        Files.deleteIfExists(staging); // bad input: nothing worth recovering
+      }
+      throw e;
+    }
+    Files.deleteIfExists(staging);
+    return describe(collection, stored, header(stored));
+  }
+
+  private ObjectInfo writeAndCommit(EmbeddingSource source, StagedUpload upload, Path staging,
+      ObjectInfo base, NpyHeader baseHeader, EmbeddingOptions options) throws IOException {
+    long chunkSize = upload.chunkSize();
+    int headerLength = baseHeader == null ? NpyHeader.FIXED_LENGTH : baseHeader.headerLength();
+    long startRows = baseHeader == null ? 0 : baseHeader.rows();
+    long size;
+    long rows;
+    try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+      if (base != null) {
+        prefillFromBase(ch, base, baseHeader, chunkSize);
+      }
+      NpyAppender out = new NpyAppender(ch, source.dim(), headerLength, startRows, chunkSize, i -> {
+        upload.markDirty(i);
+        upload.chunkComplete(i);
+      }, options.allowNonFinite(), source.name());
+      long n = 0;
+      for (float[] v = source.next(); v != null; v = source.next()) {
+        out.append(v);
+        if (++n % FAILURE_CHECK_ROWS == 0) {
+          throwIfFailed(upload);
+          if (Thread.interrupted()) {
+            throw new InterruptedIOException("embeddings upload of " + upload.key() + " interrupted");
+          }
+        }
+      }
+      size = out.finish();
+      rows = out.rows();
+      ch.force(false);
+      int last = size == 0 ? 0 : (int) ((size - 1) / chunkSize);
+      upload.markDirty(0);
+      upload.chunkComplete(0);
+      for (int i = Math.max(1, out.firstUnreportedChunk()); i <= last; i++) {
+        upload.markDirty(i);
+        upload.chunkComplete(i);
+      }
+    }
+    throwIfFailed(upload);
+    Map<String, String> meta = new HashMap<>(options.metadata());
+    meta.put("embeddings-dtype", "<f4");
+    meta.put("embeddings-dim", Integer.toString(source.dim()));
+    meta.put("embeddings-rows", Long.toString(rows));
+    meta.putIfAbsent("mode", Integer.toString(0100644));
+    Instant now = Instant.now();
+    meta.putIfAbsent("mtime", now.getEpochSecond() + "." + String.format("%09d", now.getNano()));
+    try {
+      return upload.commit(size, meta).get();
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("embeddings upload of " + upload.key() + " failed: " + c, c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while completing " + upload.key());
+    }
+  }
+
+  /** Appending: chunk 0 (header) and the chunk holding the old end are rewritten, so stage them whole. */
+  private void prefillFromBase(FileChannel ch, ObjectInfo base, NpyHeader h, long chunkSize)
+      throws IOException {
+    ChunkManifest m = engine.manifest(base);
+    long oldSize = h.fileSize();
+    int lastOld = (int) ((oldSize - 1) / chunkSize);
+    if (m.chunkSize() != chunkSize) {
+      throw new IOException("cannot append to " + base.key() + ": it was stored in chunks of "
+          + m.chunkSize() + " bytes, this upload uses " + chunkSize);
+    }
+    for (int i : lastOld == 0 ? new int[] {0} : new int[] {0, lastOld}) {
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(chunkSize, base.size() - i * chunkSize));
+      engine.fetchChunk(base, m, i, buf);
+      buf.flip();
+      buf.limit((int) Math.min(buf.limit(), oldSize - i * chunkSize)); // drop anything past the rows
+      while (buf.hasRemaining()) {
+        ch.write(buf, i * chunkSize + buf.position());
+      }
+    }
+  }
+
+  private static void throwIfFailed(StagedUpload upload) throws IOException {
+    IOException f = upload.failure();
+    if (f != null) {
+      throw new IOException("embeddings upload of " + upload.key() + " failed in the background: "
+          + f.getMessage(), f);
+    }
+  }
+
+  /** Rows [fromRow, fromRow+count) of the collection; fetches only the chunks that hold them. */
+  public float[][] readEmbeddings(String collection, long fromRow, int count) throws IOException {
+    return reader(collection, EmbeddingOptions.DEFAULTS).read(fromRow, count);
+  }
+
+  /** Streams rows [fromRow, fromRow+count) to {@code sink}, any number of rows in one chunk of memory. */
+  public void readEmbeddings(String collection, long fromRow, long count, EmbeddingOptions options,
+      RowReader.RowSink sink) throws IOException {
+    reader(collection, options).read(fromRow, count, sink);
+  }
+
+  /** A reader over the current version of the collection (its header parsed, its manifest loaded). */
+  public RowReader reader(String collection, EmbeddingOptions options) throws IOException {
+    String key = keyFor(collection, options);
+    ObjectInfo obj = stat(key, collection);
+    NpyHeader h = header(obj);
+    ChunkManifest m = engine.manifest(obj);
+    return new RowReader(h, obj.size(), m.chunkSize(), (i, dst) -> engine.fetchChunk(obj, m, i, dst),
+        "collection " + collection);
+  }
+
+  /** Shape, size and checksum of the collection. */
+  public EmbeddingInfo info(String collection) throws IOException {
+    return info(collection, EmbeddingOptions.DEFAULTS);
+  }
+
+  public EmbeddingInfo info(String collection, EmbeddingOptions options) throws IOException {
+    ObjectInfo obj = stat(keyFor(collection, options), collection);
+    return describe(collection, obj, header(obj));
+  }
+
+  private EmbeddingInfo describe(String collection, ObjectInfo obj, NpyHeader h) {
+    ChunkManifest m = engine.manifest(obj);
+    String sha = m.sha256() != null ? m.sha256() : obj.metadata().get("streamfs-sha256");
+    return new EmbeddingInfo(collection, obj.key(), h.rows(), h.dim(), obj.size(), sha, m.chunkSize(),
+        obj.version(), h.headerLength());
+  }
+
+  private ObjectInfo stat(String key, String collection) throws IOException {
+    ObjectInfo obj = statOrNull(key);
+    if (obj == null) {
+      throw new NoSuchFileException(key, null, "no embeddings collection '" + collection + "' in "
+          + engine.store().describe());
+    }
+    return obj;
+  }
+
+  private ObjectInfo statOrNull(String key) throws StoreException {
+    try {
+      return engine.store().stat(key);
+    } catch (StoreException e) {
+      if (e.kind() == StoreException.Kind.NOT_FOUND) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** The parsed header of this object version (cached by key and version). */
+  NpyHeader header(ObjectInfo obj) throws IOException {
+    String cacheKey = obj.key() + "\0" + obj.version();
+    synchronized (headers) {
+      NpyHeader h = headers.get(cacheKey);
+      if (h != null) {
+        return h;
+      }
+    }
+    byte[] start;
+    try (InputStream in = engine.store().read(obj.key(), 0, Math.min(obj.size(), HEADER_PROBE),
+        obj.version())) {
+      start = in.readAllBytes();
+    }
+    NpyHeader h = NpyHeader.parse(start, obj.key());
+    if (h.fileSize() > obj.size()) {
+      throw new EmbeddingFormatException(obj.key() + ": object of " + obj.size() + " bytes is shorter than "
+          + "its .npy header declares (" + h.fileSize() + ")");
+    }
+    synchronized (headers) {
+      headers.put(cacheKey, h);
+    }
+    return h;
+  }
+}

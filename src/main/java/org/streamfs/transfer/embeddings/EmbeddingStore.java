@@ -14,6 +14,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.StoreException;
@@ -35,6 +37,8 @@ public final class EmbeddingStore {
   private static final int HEADER_PROBE = 1 << 16;
   /** Rows between checks for a background upload failure. */
   private static final int FAILURE_CHECK_ROWS = 1024;
+  /** Name prefix of this class's staging files. */
+  static final String STAGING_PREFIX = "embeddings-";
 
   private final StreamingManager engine;
   private final Path stagingDir;
@@ -71,6 +75,16 @@ public final class EmbeddingStore {
    */
   public EmbeddingInfo uploadEmbeddings(EmbeddingSource source, String collection, EmbeddingOptions options)
       throws IOException {
+    return await(startUpload(source, collection, options), keyFor(collection, options));
+  }
+
+  /**
+   * Reads all of {@code source} into a staged upload and commits it: returns once the upload is durably
+   * recorded as closed (a crash from here on resumes it instead of rolling it back), with a future that
+   * completes when the store holds the collection. Bad input fails here, after aborting the upload.
+   */
+  public CompletableFuture<EmbeddingInfo> startUpload(EmbeddingSource source, String collection,
+      EmbeddingOptions options) throws IOException {
     String key = keyFor(collection, options);
     ObjectInfo base = null;
     NpyHeader baseHeader = null;
@@ -85,7 +99,7 @@ public final class EmbeddingStore {
         }
       }
     }
-    Path staging = Files.createTempFile(stagingDir, "embeddings-", ".npy",
+    Path staging = Files.createTempFile(stagingDir, STAGING_PREFIX, ".npy",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     StagedUpload upload;
     try {
@@ -94,9 +108,9 @@ public final class EmbeddingStore {
       Files.deleteIfExists(staging);
       throw e;
     }
-    ObjectInfo stored;
+    CompletableFuture<ObjectInfo> committed;
     try {
-      stored = writeAndCommit(source, upload, staging, base, baseHeader, options);
+      committed = writeAndCommit(source, upload, staging, base, baseHeader, options);
     } catch (IOException | RuntimeException | Error e) {
       upload.abort(source.name() + ": " + e.getMessage());
       if (e instanceof EmbeddingFormatException) {
@@ -104,11 +118,33 @@ public final class EmbeddingStore {
       }
       throw e;
     }
-    Files.deleteIfExists(staging);
-    return describe(collection, stored, header(stored));
+    return committed.thenApply(stored -> {
+      try {
+        Files.deleteIfExists(staging);
+        return describe(collection, stored, header(stored));
+      } catch (IOException e) {
+        throw new CompletionException(e);
+      }
+    });
   }
 
-  private ObjectInfo writeAndCommit(EmbeddingSource source, StagedUpload upload, Path staging,
+  private static <T> T await(CompletableFuture<T> f, String key) throws IOException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause() instanceof CompletionException && e.getCause().getCause() != null
+          ? e.getCause().getCause() : e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("embeddings upload of " + key + " failed: " + c, c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while completing " + key);
+    }
+  }
+
+  private CompletableFuture<ObjectInfo> writeAndCommit(EmbeddingSource source, StagedUpload upload, Path staging,
       ObjectInfo base, NpyHeader baseHeader, EmbeddingOptions options) throws IOException {
     long chunkSize = upload.chunkSize();
     int headerLength = baseHeader == null ? NpyHeader.FIXED_LENGTH : baseHeader.headerLength();
@@ -152,18 +188,7 @@ public final class EmbeddingStore {
     meta.putIfAbsent("mode", Integer.toString(0100644));
     Instant now = Instant.now();
     meta.putIfAbsent("mtime", now.getEpochSecond() + "." + String.format("%09d", now.getNano()));
-    try {
-      return upload.commit(size, meta).get();
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      throw new IOException("embeddings upload of " + upload.key() + " failed: " + c, c);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while completing " + upload.key());
-    }
+    return upload.commit(size, meta);
   }
 
   /** Appending: chunk 0 (header) and the chunk holding the old end are rewritten, so stage them whole. */

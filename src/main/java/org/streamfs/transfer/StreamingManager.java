@@ -2,116 +2,337 @@ package org.streamfs.transfer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.streamfs.catalog.Catalog;
+import org.streamfs.model.ChunkMetadata;
+import org.streamfs.model.ChunkMetadataCorruptException;
+import org.streamfs.model.OperationKind;
+import org.streamfs.model.OperationStatus;
 import org.streamfs.model.StreamingOperation;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
 
 /**
  * The engine (the seed's StreamingManager): chunked, checksummed, resumable uploads and downloads between
- * local files and an {@link ObjectStore}, with state in a {@link Catalog}. API skeleton; being implemented.
+ * local files and an {@link ObjectStore}, with all state in a {@link Catalog}, plus the primitives the mount
+ * builds on (staged uploads, verified chunk fetches). Memory stays bounded by parallel chunks × chunk size.
+ * This class is the public face; the work is done by {@link FileUploader}, {@link FileDownloader},
+ * {@link StagedUploads}, {@link ChunkFetcher}, {@link Verifier} and the {@link Saga}.
  */
 public final class StreamingManager implements AutoCloseable {
+  private final EngineContext ctx;
+  private final Saga saga;
+  private final FileUploader uploader;
+  private final FileDownloader downloader;
+  private final ChunkFetcher fetcher;
+  private final StagedUploads staged;
+  private final Verifier verifier;
+  private final ExecutorService async = Executors.newCachedThreadPool(EngineContext.daemon("streamfs-op"));
 
   public StreamingManager(ObjectStore store, Catalog catalog, StreamingConfig config) {
-    throw new UnsupportedOperationException("engine: being implemented");
+    this.ctx = new EngineContext(store, catalog, config);
+    this.saga = new Saga(ctx);
+    this.fetcher = new ChunkFetcher(ctx);
+    this.uploader = new FileUploader(ctx, saga);
+    this.downloader = new FileDownloader(ctx, saga, fetcher);
+    this.staged = new StagedUploads(ctx, saga);
+    this.verifier = new Verifier(ctx, fetcher);
   }
 
-  public StreamingConfig config() { throw new UnsupportedOperationException(); }
-  public ObjectStore store() { throw new UnsupportedOperationException(); }
-  public Catalog catalog() { throw new UnsupportedOperationException(); }
+  public StreamingConfig config() {
+    return ctx.config;
+  }
+
+  public ObjectStore store() {
+    return ctx.store;
+  }
+
+  public Catalog catalog() {
+    return ctx.catalog;
+  }
 
   /** Uploads a file; blocks until the object is complete; returns the operation id. */
   public String uploadFile(Path file, String destination, ProgressListener progress,
-      Map<String, String> metadata) throws IOException { throw new UnsupportedOperationException(); }
+      Map<String, String> metadata) throws IOException {
+    StreamingOperation op = uploader.create(file, FileUploader.keyFor(file, destination), metadata);
+    uploader.run(op.operationId(), progress);
+    return op.operationId();
+  }
+
+  /** Starts an upload in the background (the seed's {@code parallel=True}); returns its id at once. */
+  public String startUpload(Path file, String destination, ProgressListener progress,
+      Map<String, String> metadata) throws IOException {
+    StreamingOperation op = uploader.create(file, FileUploader.keyFor(file, destination), metadata);
+    async.execute(() -> {
+      try {
+        uploader.run(op.operationId(), progress);
+      } catch (IOException | RuntimeException e) {
+        // recorded in the catalog (FAILED / CANCELLED); waitForOperations reports it
+      }
+    });
+    return op.operationId();
+  }
 
   /** Downloads an object into a file (via a partial file renamed into place when whole and verified). */
   public String downloadFile(String key, Path destination, ProgressListener progress) throws IOException {
-    throw new UnsupportedOperationException();
+    StreamingOperation op = downloader.create(key, destination);
+    downloader.run(op.operationId(), progress);
+    return op.operationId();
+  }
+
+  /** Creates the operation record of a download without running it (the CLI prints its id first). */
+  public String prepareDownload(String key, Path destination) throws IOException {
+    return downloader.create(key, destination).operationId();
+  }
+
+  /** Creates the operation record of an upload without running it (the CLI prints its id first). */
+  public String prepareUpload(Path file, String destination, Map<String, String> metadata) throws IOException {
+    return uploader.create(file, FileUploader.keyFor(file, destination), metadata).operationId();
+  }
+
+  /** Runs a prepared or interrupted operation of either kind to completion. */
+  public boolean resume(String operationId, ProgressListener progress) throws IOException {
+    StreamingOperation op = ctx.operation(operationId);
+    return switch (op.kind()) {
+      case UPLOAD -> resumeUpload(operationId, progress);
+      case DOWNLOAD -> resumeDownload(operationId, progress);
+      case MOUNT_WRITE -> throw new IOException("operation " + operationId + " belongs to a mount: it resumes"
+          + " when the mount starts (or use 'streamfs recover " + operationId + " DEST')");
+    };
   }
 
   public boolean resumeUpload(String operationId, ProgressListener progress) throws IOException {
-    throw new UnsupportedOperationException();
+    requireKind(operationId, OperationKind.UPLOAD);
+    return uploader.run(operationId, progress).status() == OperationStatus.COMPLETED;
   }
 
   public boolean resumeDownload(String operationId, ProgressListener progress) throws IOException {
-    throw new UnsupportedOperationException();
+    requireKind(operationId, OperationKind.DOWNLOAD);
+    return downloader.run(operationId, progress).status() == OperationStatus.COMPLETED;
   }
 
+  /** Rolls back whatever the upload holds on the store and sends the file again from its first chunk. */
   public String restartUpload(String operationId, ProgressListener progress) throws IOException {
-    throw new UnsupportedOperationException();
+    StreamingOperation op = requireKind(operationId, OperationKind.UPLOAD);
+    saga.rollback(operationId, OperationStatus.PENDING, "restarted");
+    Path file = Path.of(op.fileName());
+    StreamingOperation fresh = uploader.create(file, op.key(), op.metadata());
+    ctx.catalog.deleteOperation(fresh.operationId());
+    long size = Files.size(file);
+    StreamingOperation reset = ctx.operation(operationId).withUploadId(null).withChecksum(null)
+        .withSize(size, fresh.chunkSizeBytes()).withChunksCompleted(0).withRetryCount(0)
+        .withStatus(OperationStatus.PENDING, null);
+    List<ChunkMetadata> chunks = new ArrayList<>();
+    org.streamfs.model.ChunkLayout layout = new org.streamfs.model.ChunkLayout(size, fresh.chunkSizeBytes());
+    for (int i = 0; i < layout.chunkCount(); i++) {
+      chunks.add(ChunkMetadata.pending(i, layout.offset(i), layout.size(i)));
+    }
+    ctx.catalog.putOperationWithChunks(reset, chunks);
+    uploader.run(operationId, progress);
+    return operationId;
+  }
+
+  private StreamingOperation requireKind(String id, OperationKind kind) throws IOException {
+    StreamingOperation op = ctx.operation(id);
+    if (op.kind() != kind) {
+      throw new IOException("operation " + id + " is a " + op.kind().name().toLowerCase() + ", not a "
+          + kind.name().toLowerCase());
+    }
+    return op;
   }
 
   public StreamingOperation getOperation(String operationId) throws IOException {
-    throw new UnsupportedOperationException();
+    return ctx.operation(operationId);
   }
 
-  public List<StreamingOperation> listActiveOperations() { throw new UnsupportedOperationException(); }
+  /** Every operation that decoded, newest first; corrupt ones are in {@link Catalog#listOperations()}. */
+  public List<StreamingOperation> listOperations() {
+    List<StreamingOperation> all = new ArrayList<>(ctx.catalog.listOperations().operations());
+    all.sort((a, b) -> b.createdAt().compareTo(a.createdAt()));
+    return all;
+  }
 
+  public List<StreamingOperation> listActiveOperations() {
+    return listOperations().stream().filter(o -> o.status().isActive()).toList();
+  }
+
+  /**
+   * Cancels an operation. Running in this process: stopped after the chunks in flight. With cleanup, what
+   * it holds on the store (parts) or locally (partial download) is removed. Returns false if it had
+   * already ended.
+   */
   public boolean cancelOperation(String operationId, boolean cleanup) throws IOException {
-    throw new UnsupportedOperationException();
+    StreamingOperation op = ctx.operation(operationId);
+    EngineContext.Running r = ctx.running.get(operationId);
+    if (r != null) {
+      r.cleanup = cleanup;
+      r.cancelled = true;
+      try {
+        r.done.handle((x, e) -> null).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.ExecutionException e) {
+        // reported by the operation itself
+      }
+      return true;
+    }
+    if (!op.status().isActive() && !(cleanup && op.status() == OperationStatus.CANCELLED)) {
+      return false;
+    }
+    if (cleanup) {
+      saga.rollback(operationId, OperationStatus.CANCELLED, "cancelled by user (cleaned up)");
+    } else {
+      ctx.catalog.putOperation(op.withStatus(OperationStatus.CANCELLED, "cancelled by user"));
+    }
+    return true;
   }
 
   public boolean verifyUpload(String operationId) throws IOException {
-    throw new UnsupportedOperationException();
+    return verifier.verify(operationId);
   }
 
+  /**
+   * Removes ended operations (completed, failed, cancelled) last updated more than {@code retentionDays}
+   * ago: runs compensations still owed, deletes kept staging and partial files, then the records.
+   */
   public int cleanupOldOperations(int retentionDays) throws IOException {
-    throw new UnsupportedOperationException();
+    Instant cutoff = Instant.now().minus(Duration.ofDays(retentionDays));
+    int n = 0;
+    for (StreamingOperation op : ctx.catalog.listOperations().operations()) {
+      if (op.status().isActive() || op.updatedAt().isAfter(cutoff)) {
+        continue;
+      }
+      saga.rollback(op.operationId(), op.status(), op.error() == null ? "cleaned up" : op.error());
+      String staging = op.metadata().get(StagedUploadImpl.STAGING);
+      if (staging != null) {
+        Files.deleteIfExists(Path.of(staging));
+      }
+      ctx.catalog.deleteOperation(op.operationId());
+      n++;
+    }
+    return n;
   }
 
+  /** Removes one operation's record whatever its state or corruption (after its compensations). */
+  public void forgetOperation(String operationId) throws IOException {
+    try {
+      saga.rollback(operationId, OperationStatus.CANCELLED, "forgotten");
+    } catch (ChunkMetadataCorruptException e) {
+      // a corrupt record cannot say what to undo; it is removed all the same
+    }
+    ctx.catalog.deleteOperation(operationId);
+  }
+
+  /** Waits until every listed operation has ended; false on timeout. */
   public boolean waitForOperations(Collection<String> operationIds, Duration timeout)
-      throws InterruptedException { throw new UnsupportedOperationException(); }
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (String id : operationIds) {
+      while (true) {
+        EngineContext.Running r = ctx.running.get(id);
+        boolean ended;
+        try {
+          ended = r == null && !ctx.operation(id).status().isActive()
+              || r != null && r.done.isDone();
+        } catch (IOException e) {
+          ended = true;
+        }
+        if (ended) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          return false;
+        }
+        Thread.sleep(20);
+      }
+    }
+    return true;
+  }
 
   // ---- primitives for the mount ----
 
+  /** Chunk size staged uploads use (the configured one, fitted to the store's part limits). */
+  public long stagedChunkSize() {
+    return staged.chunkSize();
+  }
+
   /**
-   * Starts a staged upload of {@code key} from {@code stagingFile} (which the caller keeps writing). With
-   * {@code base} non-null, chunks never marked dirty are copied from that object version server-side.
+   * Starts a staged upload of {@code key} from {@code stagingFile} (which the caller keeps writing, with its
+   * length kept equal to the file's size). With {@code base} non-null, chunks never marked dirty are copied
+   * from that object version server-side. {@code initialMetadata} is given to the multipart upload when it
+   * begins; the metadata passed to {@link StagedUpload#commit} wins at completion.
    */
+  public StagedUpload openStagedUpload(String key, Path stagingFile, ObjectInfo base,
+      Map<String, String> initialMetadata) throws IOException {
+    return staged.open(key, stagingFile, base, initialMetadata);
+  }
+
   public StagedUpload openStagedUpload(String key, Path stagingFile, ObjectInfo base) throws IOException {
-    throw new UnsupportedOperationException();
+    return staged.open(key, stagingFile, base, Map.of());
+  }
+
+  /** The completion still pending for {@code key} (a committed staged upload), or null. */
+  public CompletableFuture<ObjectInfo> pendingCompletion(String key) {
+    return staged.pending(key);
+  }
+
+  /** Number of committed staged uploads not yet in the store. */
+  public int pendingCompletions() {
+    return staged.pendingCount();
   }
 
   /** Called with every operation that reaches a terminal state (e.g. so staging can free its space). */
   public void addCompletionListener(Consumer<StreamingOperation> listener) {
-    throw new UnsupportedOperationException();
+    ctx.addListener(listener);
   }
 
   /** How this object version was chunked (recorded at upload), or a default layout without checksums. */
-  public ChunkManifest manifest(ObjectInfo object) { throw new UnsupportedOperationException(); }
+  public ChunkManifest manifest(ObjectInfo object) {
+    return ctx.manifests.lookup(object);
+  }
 
   /**
-   * Reads chunk {@code index} of the object into {@code dst} (position to limit = the chunk's size), with
+   * Reads chunk {@code index} of the object into {@code dst} (from its position, the chunk's size), with
    * retries, verified against the manifest (fetched again once on mismatch, then ChecksumMismatchException).
    */
   public void fetchChunk(ObjectInfo object, ChunkManifest manifest, int index, ByteBuffer dst)
-      throws IOException { throw new UnsupportedOperationException(); }
+      throws IOException {
+    fetcher.fetch(object, manifest, index, dst);
+  }
 
   /**
    * Run at mount start: staged uploads committed before a crash resume in the background; those still open
    * are rolled back (status FAILED, staged bytes kept). Returns the operations it acted on.
    */
   public List<StreamingOperation> recoverStagedUploads() throws IOException {
-    throw new UnsupportedOperationException();
+    return staged.recover();
   }
 
   /** Writes the bytes a rolled-back staged upload held (base version overlaid with staged chunks) to dest. */
   public void recoverStaged(String operationId, Path dest) throws IOException {
-    throw new UnsupportedOperationException();
+    staged.recoverTo(operationId, dest);
   }
 
   /** Waits until every committed upload is in the store (the sync barrier); false on timeout. */
   public boolean awaitCommitted(Duration timeout) throws InterruptedException {
-    throw new UnsupportedOperationException();
+    return staged.awaitAll(timeout);
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    async.shutdownNow();
+    staged.close();
+    ctx.close();
+  }
 }

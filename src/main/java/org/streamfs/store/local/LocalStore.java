@@ -1,0 +1,392 @@
+package org.streamfs.store.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.streamfs.store.Listing;
+import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.ObjectStore;
+import org.streamfs.store.PartReceipt;
+import org.streamfs.store.PendingUpload;
+import org.streamfs.store.StoreException;
+import org.streamfs.store.StoreException.Kind;
+import org.streamfs.store.StoreKeys;
+
+/**
+ * The embedded default store: a directory whose regular files are the objects, byte for byte (any other tool
+ * can read them), and whose sub-directories are the directory markers. Metadata and identity live in user
+ * xattrs ({@link LocalMetadata}); multipart uploads in a hidden area ({@link LocalUploads}); key safety and
+ * the temp-fsync-rename-fsync publish in {@link LocalPaths}; errno-to-kind mapping in {@link LocalErrors}.
+ * Every write publishes atomically, so a reader sees the old object or the new one, never a mix. Thread-safe:
+ * it holds no mutable state beyond the file system.
+ */
+public final class LocalStore implements ObjectStore {
+  private final LocalPaths paths;
+  private final LocalUploads uploads;
+
+  private LocalStore(Path root) {
+    this.paths = new LocalPaths(root);
+    this.uploads = new LocalUploads(paths, this);
+  }
+
+  /**
+   * Opens the store rooted at {@code root}; with {@code create}, a missing root is created 0700. Without it, a
+   * missing root is NOT_FOUND "store directory does not exist: ...".
+   */
+  public static LocalStore open(Path root, boolean create) throws StoreException {
+    Path abs = root.toAbsolutePath().normalize();
+    if (create && !Files.isDirectory(abs)) {
+      try {
+        Files.createDirectories(abs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (IOException e) {
+        throw LocalErrors.map(null, "creating store directory " + abs, e);
+      }
+    }
+    LocalStore s = new LocalStore(abs);
+    s.paths.prepare();
+    return s;
+  }
+
+  /** The root directory. */
+  public Path root() {
+    return paths.root;
+  }
+
+  @Override
+  public String describe() {
+    return paths.root.toUri().toString();
+  }
+
+  @Override
+  public void checkAccess() throws StoreException {
+    paths.prepare();
+    try {
+      Files.delete(paths.newTemp());
+    } catch (IOException e) {
+      StoreException se = LocalErrors.map(null, "writing to store directory " + paths.root, e);
+      if (se.kind() == Kind.PERMANENT) {
+        throw new StoreException(Kind.ACCESS_DENIED, null, se.getMessage(), e);
+      }
+      throw se;
+    }
+  }
+
+  @Override
+  public ObjectInfo stat(String key) throws StoreException {
+    Path p = paths.existing(key);
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+      if (key.endsWith("/") ? !a.isDirectory() : !a.isRegularFile()) {
+        throw StoreException.notFound(key);
+      }
+      return info(key, p, a);
+    } catch (NoSuchFileException e) {
+      throw StoreException.notFound(key);
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "stat", e);
+    }
+  }
+
+  private static ObjectInfo info(String key, Path p, BasicFileAttributes a) throws IOException {
+    return new ObjectInfo(key, a.isDirectory() ? 0 : a.size(), LocalMetadata.version(p, a),
+        a.lastModifiedTime().toInstant(), LocalMetadata.read(p));
+  }
+
+  @Override
+  public Listing list(String prefix, String delimiter) throws StoreException {
+    StoreKeys.validatePrefix(prefix);
+    if (delimiter != null && !delimiter.equals("/")) {
+      throw new StoreException(Kind.PERMANENT, prefix, "the local store lists only with delimiter '/' or none");
+    }
+    int slash = prefix.lastIndexOf('/');
+    String dirKey = prefix.substring(0, slash + 1);
+    String namePrefix = prefix.substring(slash + 1);
+    Path dir;
+    if (dirKey.isEmpty()) {
+      dir = paths.root;
+      paths.requireRoot();
+    } else {
+      try {
+        dir = paths.existing(dirKey);
+      } catch (StoreException e) {
+        if (e.kind() == Kind.NOT_FOUND) {
+          return new Listing(List.of(), List.of());
+        }
+        throw e;
+      }
+    }
+    List<ObjectInfo> objects = new ArrayList<>();
+    List<String> common = new ArrayList<>();
+    try {
+      walk(dir, dirKey, namePrefix, delimiter == null, objects, common);
+    } catch (IOException e) {
+      throw LocalErrors.map(prefix, "listing", e);
+    }
+    objects.sort(Comparator.comparing(ObjectInfo::key));
+    common.sort(null);
+    return new Listing(objects, common);
+  }
+
+  private void walk(Path dir, String dirKey, String namePrefix, boolean recursive, List<ObjectInfo> objects,
+      List<String> common) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    Path rootReal = paths.requireRoot();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (!name.startsWith(namePrefix)) {
+          continue;
+        }
+        String key = dirKey + name;
+        try {
+          BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          boolean link = a.isSymbolicLink();
+          if (link) {
+            if (!p.toRealPath().startsWith(rootReal)) {
+              continue;
+            }
+            a = Files.readAttributes(p, BasicFileAttributes.class);
+          }
+          if (a.isDirectory()) {
+            String marker = key + "/";
+            if (StoreKeys.problem(marker) != null) {
+              continue;
+            }
+            if (!recursive) {
+              common.add(marker);
+            } else if (!link) {
+              objects.add(info(marker, p, a));
+              walk(p, marker, "", true, objects, common);
+            }
+          } else if (a.isRegularFile() && StoreKeys.problem(key) == null) {
+            objects.add(info(key, p, a));
+          }
+        } catch (NoSuchFileException e) {
+          // removed while we listed
+        }
+      }
+    }
+  }
+
+  @Override
+  public InputStream read(String key, long offset, long length, String ifVersion) throws StoreException {
+    if (offset < 0) {
+      throw new StoreException(Kind.PERMANENT, key, "negative offset " + offset);
+    }
+    Path p = paths.existing(key);
+    if (key.endsWith("/")) {
+      ObjectInfo dir = stat(key);
+      checkVersion(key, dir.version(), ifVersion);
+      return InputStream.nullInputStream();
+    }
+    FileChannel ch = null;
+    try {
+      for (int attempt = 0; ; attempt++) {
+        String before = stat(key).version();
+        ch = FileChannel.open(p, StandardOpenOption.READ);
+        String after = stat(key).version();
+        if (before.equals(after) || attempt >= 3) {
+          checkVersion(key, after, ifVersion);
+          break;
+        }
+        ch.close();
+      }
+      long size = ch.size();
+      long start = Math.min(offset, size);
+      long end = length < 0 ? size : Math.min(size, start + length);
+      ch.position(start);
+      return new RangeStream(Channels.newInputStream(ch), end - start);
+    } catch (IOException e) {
+      closeQuietly(ch);
+      if (e instanceof NoSuchFileException) {
+        throw StoreException.notFound(key);
+      }
+      throw LocalErrors.map(key, "reading", e);
+    } catch (RuntimeException e) {
+      closeQuietly(ch);
+      throw e;
+    }
+  }
+
+  private static void checkVersion(String key, String version, String ifVersion) throws StoreException {
+    if (ifVersion != null && !ifVersion.equals(version)) {
+      throw new StoreException(Kind.PRECONDITION_FAILED, key, "version is " + version + ", not " + ifVersion);
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // nothing more to do
+      }
+    }
+  }
+
+  @Override
+  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
+    StoreKeys.validate(key);
+    LocalMetadata.check(key, metadata);
+    Path target = paths.forWrite(key);
+    if (key.endsWith("/")) {
+      if (data.length > 0) {
+        throw new StoreException(Kind.PERMANENT, key, "a directory marker cannot hold data");
+      }
+      try {
+        Files.createDirectories(target);
+        LocalMetadata.write(key, target, metadata);
+        LocalPaths.fsyncDir(target.getParent());
+      } catch (FileAlreadyExistsException e) {
+        throw new StoreException(Kind.PERMANENT, key, "a file exists where the directory should be", e);
+      } catch (IOException e) {
+        throw LocalErrors.map(key, "creating directory marker", e);
+      }
+      return stat(key);
+    }
+    Path temp = null;
+    try {
+      temp = paths.writeTemp(ByteBuffer.wrap(data));
+      LocalMetadata.write(key, temp, metadata);
+      LocalMetadata.newId(temp);
+    } catch (IOException e) {
+      if (temp != null) {
+        LocalPaths.deleteQuietly(temp);
+      }
+      throw LocalErrors.map(key, "writing", e);
+    }
+    paths.publish(temp, target, key);
+    return stat(key);
+  }
+
+  @Override
+  public String beginUpload(String key, Map<String, String> metadata) throws StoreException {
+    return uploads.begin(key, metadata);
+  }
+
+  @Override
+  public PartReceipt uploadPart(String key, String uploadId, int partNumber, ByteBuffer data, byte[] sha256)
+      throws StoreException {
+    return uploads.uploadPart(key, uploadId, partNumber, data, sha256);
+  }
+
+  @Override
+  public PartReceipt copyPart(String key, String uploadId, int partNumber, String sourceKey,
+      String sourceVersion, long offset, long length) throws StoreException {
+    return uploads.copyPart(key, uploadId, partNumber, sourceKey, sourceVersion, offset, length);
+  }
+
+  @Override
+  public List<PartReceipt> listParts(String key, String uploadId) throws StoreException {
+    return uploads.listParts(key, uploadId);
+  }
+
+  @Override
+  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
+    return uploads.complete(key, uploadId, parts);
+  }
+
+  @Override
+  public void abortUpload(String key, String uploadId) throws StoreException {
+    uploads.abort(key, uploadId);
+  }
+
+  @Override
+  public List<PendingUpload> listUploads(String prefix) throws StoreException {
+    return uploads.list(prefix);
+  }
+
+  @Override
+  public void delete(String key) throws StoreException {
+    Path p;
+    try {
+      p = paths.existing(key);
+    } catch (StoreException e) {
+      if (e.kind() == Kind.NOT_FOUND) {
+        return;
+      }
+      throw e;
+    }
+    try {
+      boolean dir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+      if (dir != key.endsWith("/")) {
+        return;
+      }
+      Files.deleteIfExists(p);
+    } catch (DirectoryNotEmptyException e) {
+      throw new StoreException(Kind.PERMANENT, key, "directory marker is not empty: delete what is below it first",
+          e);
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "deleting", e);
+    }
+  }
+
+  @Override
+  public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
+    StoreKeys.validate(toKey);
+    ObjectInfo src = stat(fromKey);
+    if (fromKey.endsWith("/") || toKey.endsWith("/")) {
+      if (!fromKey.endsWith("/") || !toKey.endsWith("/")) {
+        throw new StoreException(Kind.PERMANENT, toKey, "cannot copy between a directory marker and an object");
+      }
+      return put(toKey, new byte[0], src.metadata());
+    }
+    Path from = paths.existing(fromKey);
+    Path target = paths.forWrite(toKey);
+    Path temp = null;
+    try {
+      temp = paths.newTemp();
+      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        LocalPaths.append(out, from, 0, Files.size(from));
+        out.force(true);
+      }
+      LocalMetadata.write(toKey, temp, LocalMetadata.read(from));
+      LocalMetadata.newId(temp);
+    } catch (IOException e) {
+      if (temp != null) {
+        LocalPaths.deleteQuietly(temp);
+      }
+      throw LocalErrors.map(toKey, "copying from " + fromKey, e);
+    }
+    paths.publish(temp, target, toKey);
+    return stat(toKey);
+  }
+
+  @Override
+  public ObjectInfo updateMetadata(String key, Map<String, String> metadata) throws StoreException {
+    LocalMetadata.check(key, metadata);
+    stat(key);
+    try {
+      LocalMetadata.write(key, paths.existing(key), metadata);
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "updating metadata", e);
+    }
+    return stat(key);
+  }
+
+  @Override
+  public void close() {}
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}

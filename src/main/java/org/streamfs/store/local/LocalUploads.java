@@ -1,0 +1,346 @@
+package org.streamfs.store.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.streamfs.model.Sha256;
+import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.PartReceipt;
+import org.streamfs.store.PendingUpload;
+import org.streamfs.store.StoreException;
+import org.streamfs.store.StoreException.Kind;
+import org.streamfs.store.StoreKeys;
+
+/**
+ * Multipart uploads of the local store. Each upload is a directory {@code .streamfs-uploads/<id>/} holding
+ * {@code upload.json} (key, metadata, initiated) and one file per part, {@code part-NNNNN}, whose SHA-256 is
+ * kept in an xattr. A part is verified against the checksum it came with, written to a temp file, fsynced and
+ * renamed into place, so {@link #listParts} only ever sees whole parts. Completion concatenates the named
+ * parts into one temp file, fsyncs it, sets the metadata and renames it onto the key (the object appears
+ * whole, the previous one stays until that instant), then removes the upload directory.
+ */
+final class LocalUploads {
+  private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
+  private static final Pattern PART = Pattern.compile("part-(\\d{5,})");
+  private static final String DESCRIPTOR = "upload.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The JSON descriptor of one upload. */
+  record Descriptor(String key, Map<String, String> metadata, String initiated) {}
+
+  private final LocalPaths paths;
+  private final LocalStore store;
+
+  LocalUploads(LocalPaths paths, LocalStore store) {
+    this.paths = paths;
+    this.store = store;
+  }
+
+  String begin(String key, Map<String, String> metadata) throws StoreException {
+    StoreKeys.validate(key);
+    if (key.endsWith("/")) {
+      throw new StoreException(Kind.PERMANENT, key, "multipart upload to a directory marker");
+    }
+    LocalMetadata.check(key, metadata);
+    paths.requireRoot();
+    String id = UUID.randomUUID().toString().replace("-", "");
+    Path dir = paths.uploads.resolve(id);
+    try {
+      Files.createDirectories(dir);
+      Descriptor d = new Descriptor(key, metadata == null ? Map.of() : new HashMap<>(metadata),
+          Instant.now().toString());
+      Path t = paths.writeTemp(ByteBuffer.wrap(JSON.writeValueAsBytes(d)));
+      Files.move(t, dir.resolve(DESCRIPTOR), StandardCopyOption.ATOMIC_MOVE);
+      LocalPaths.fsyncDir(dir);
+      LocalPaths.fsyncDir(paths.uploads);
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "beginning an upload", e);
+    }
+    return id;
+  }
+
+  PartReceipt uploadPart(String key, String uploadId, int partNumber, ByteBuffer data, byte[] sha256)
+      throws StoreException {
+    Path dir = dir(key, uploadId);
+    checkPartNumber(key, partNumber);
+    byte[] actual = Sha256.digest(data);
+    if (sha256 == null || !MessageDigest.isEqual(actual, sha256)) {
+      throw new StoreException(Kind.CHECKSUM, key, "part " + partNumber + ": SHA-256 of the received "
+          + data.remaining() + " bytes is " + Sha256.hex(actual) + ", expected "
+          + (sha256 == null ? "none" : Sha256.hex(sha256)));
+    }
+    try {
+      Path t = paths.writeTemp(data);
+      return place(key, dir, partNumber, t, Sha256.hex(actual), data.remaining());
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "writing part " + partNumber, e);
+    }
+  }
+
+  PartReceipt copyPart(String key, String uploadId, int partNumber, String sourceKey, String sourceVersion,
+      long offset, long length) throws StoreException {
+    Path dir = dir(key, uploadId);
+    checkPartNumber(key, partNumber);
+    Path src = paths.existing(sourceKey);
+    ObjectInfo info = store.stat(sourceKey);
+    if (sourceVersion != null && !sourceVersion.equals(info.version())) {
+      throw new StoreException(Kind.PRECONDITION_FAILED, sourceKey, "version is " + info.version() + ", not "
+          + sourceVersion);
+    }
+    if (offset < 0 || length < 0 || offset + length > info.size()) {
+      throw new StoreException(Kind.PERMANENT, sourceKey, "range [" + offset + ", " + (offset + length)
+          + ") is outside the " + info.size() + "-byte source object");
+    }
+    try {
+      Path t = paths.newTemp();
+      try (FileChannel out = FileChannel.open(t, StandardOpenOption.WRITE)) {
+        LocalPaths.append(out, src, offset, length);
+        out.force(true);
+      } catch (IOException e) {
+        LocalPaths.deleteQuietly(t);
+        throw e;
+      }
+      return place(key, dir, partNumber, t, hashFile(t), length);
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "copying part " + partNumber + " from " + sourceKey, e);
+    }
+  }
+
+  private PartReceipt place(String key, Path dir, int partNumber, Path temp, String hex, long size)
+      throws IOException {
+    try {
+      LocalMetadata.setQuietly(temp, LocalMetadata.SHA256, hex);
+      Files.move(temp, dir.resolve(partName(partNumber)), StandardCopyOption.ATOMIC_MOVE);
+      LocalPaths.fsyncDir(dir);
+    } catch (NoSuchFileException e) {
+      LocalPaths.deleteQuietly(temp);
+      throw new StoreException(Kind.NOT_FOUND, key, "upload was aborted or completed meanwhile", e);
+    } catch (IOException e) {
+      LocalPaths.deleteQuietly(temp);
+      throw e;
+    }
+    return new PartReceipt(partNumber, size, hex, hex);
+  }
+
+  List<PartReceipt> listParts(String key, String uploadId) throws StoreException {
+    Path dir = dir(key, uploadId);
+    try {
+      return parts(dir);
+    } catch (NoSuchFileException e) {
+      throw new StoreException(Kind.NOT_FOUND, key, "no such upload: " + uploadId, e);
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "listing parts", e);
+    }
+  }
+
+  private static List<PartReceipt> parts(Path dir) throws IOException {
+    List<PartReceipt> out = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        var m = PART.matcher(p.getFileName().toString());
+        if (m.matches()) {
+          int n = Integer.parseInt(m.group(1));
+          String hex = LocalMetadata.getQuietly(p, LocalMetadata.SHA256);
+          if (hex == null) {
+            hex = hashFile(p);
+          }
+          out.add(new PartReceipt(n, Files.size(p), hex, hex));
+        }
+      }
+    }
+    out.sort(Comparator.comparingInt(PartReceipt::partNumber));
+    return out;
+  }
+
+  ObjectInfo complete(String key, String uploadId, List<PartReceipt> named) throws StoreException {
+    Path dir = dir(key, uploadId);
+    Descriptor d = descriptor(key, uploadId, dir);
+    if (named.isEmpty()) {
+      throw new StoreException(Kind.PERMANENT, key, "completeUpload needs at least one part");
+    }
+    Map<Integer, PartReceipt> held = new HashMap<>();
+    for (PartReceipt r : listParts(key, uploadId)) {
+      held.put(r.partNumber(), r);
+    }
+    int previous = 0;
+    for (PartReceipt r : named) {
+      PartReceipt h = held.get(r.partNumber());
+      if (h == null) {
+        throw new StoreException(Kind.PERMANENT, key, "part " + r.partNumber() + " was not uploaded");
+      }
+      if (r.partNumber() <= previous) {
+        throw new StoreException(Kind.PERMANENT, key, "parts must be listed in ascending order");
+      }
+      previous = r.partNumber();
+      if (r.etag() != null && !r.etag().equals(h.etag())) {
+        throw new StoreException(Kind.PERMANENT, key, "part " + r.partNumber() + " has etag " + h.etag()
+            + ", not " + r.etag());
+      }
+    }
+    Path target = paths.forWrite(key);
+    Path temp = null;
+    try {
+      temp = paths.newTemp();
+      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        for (PartReceipt r : named) {
+          Path p = dir.resolve(partName(r.partNumber()));
+          LocalPaths.append(out, p, 0, Files.size(p));
+        }
+        out.force(true);
+      }
+      LocalMetadata.write(key, temp, d.metadata());
+      LocalMetadata.newId(temp);
+    } catch (IOException e) {
+      if (temp != null) {
+        LocalPaths.deleteQuietly(temp);
+      }
+      throw LocalErrors.map(key, "assembling the parts", e);
+    }
+    paths.publish(temp, target, key);
+    remove(dir);
+    return store.stat(key);
+  }
+
+  void abort(String key, String uploadId) throws StoreException {
+    StoreKeys.validate(key);
+    if (uploadId == null || !ID.matcher(uploadId).matches()) {
+      return;
+    }
+    Path dir = paths.uploads.resolve(uploadId);
+    Descriptor d;
+    try {
+      d = readDescriptor(dir);
+    } catch (NoSuchFileException e) {
+      return;
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "reading upload " + uploadId, e);
+    }
+    if (d.key().equals(key)) {
+      remove(dir);
+    }
+  }
+
+  List<PendingUpload> list(String prefix) throws StoreException {
+    StoreKeys.validatePrefix(prefix);
+    paths.requireRoot();
+    List<PendingUpload> out = new ArrayList<>();
+    if (!Files.isDirectory(paths.uploads)) {
+      return out;
+    }
+    try (Stream<Path> s = Files.list(paths.uploads)) {
+      for (Path dir : (Iterable<Path>) s::iterator) {
+        String id = dir.getFileName().toString();
+        if (!ID.matcher(id).matches()) {
+          continue;
+        }
+        try {
+          Descriptor d = readDescriptor(dir);
+          if (d.key().startsWith(prefix)) {
+            out.add(new PendingUpload(d.key(), id, Instant.parse(d.initiated())));
+          }
+        } catch (NoSuchFileException e) {
+          // completed or aborted while we listed
+        }
+      }
+    } catch (IOException e) {
+      throw LocalErrors.map(null, "listing uploads under '" + prefix + "'", e);
+    }
+    out.sort(Comparator.comparing(PendingUpload::key).thenComparing(PendingUpload::initiated));
+    return out;
+  }
+
+  // ---- internals ----
+
+  private Path dir(String key, String uploadId) throws StoreException {
+    StoreKeys.validate(key);
+    paths.requireRoot();
+    if (uploadId == null || !ID.matcher(uploadId).matches()) {
+      throw new StoreException(Kind.NOT_FOUND, key, "no such upload: " + uploadId);
+    }
+    Path dir = paths.uploads.resolve(uploadId);
+    descriptor(key, uploadId, dir);
+    return dir;
+  }
+
+  private static Descriptor descriptor(String key, String uploadId, Path dir) throws StoreException {
+    try {
+      Descriptor d = readDescriptor(dir);
+      if (!d.key().equals(key)) {
+        throw new StoreException(Kind.NOT_FOUND, key, "upload " + uploadId + " is for another key");
+      }
+      return d;
+    } catch (NoSuchFileException e) {
+      throw new StoreException(Kind.NOT_FOUND, key, "no such upload: " + uploadId, e);
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "reading upload " + uploadId, e);
+    }
+  }
+
+  private static Descriptor readDescriptor(Path dir) throws IOException {
+    return JSON.readValue(Files.readAllBytes(dir.resolve(DESCRIPTOR)), Descriptor.class);
+  }
+
+  private void checkPartNumber(String key, int partNumber) throws StoreException {
+    if (partNumber < 1 || partNumber > store.limits().maxParts()) {
+      throw new StoreException(Kind.PERMANENT, key, "part number " + partNumber + " is outside 1.."
+          + store.limits().maxParts());
+    }
+  }
+
+  static String partName(int n) {
+    return String.format("part-%05d", n);
+  }
+
+  private static String hashFile(Path p) throws IOException {
+    MessageDigest md = Sha256.newDigest();
+    try (InputStream in = Files.newInputStream(p)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return Sha256.hex(md.digest());
+  }
+
+  /** Deletes an upload directory; the descriptor goes last so a crash leaves a still-listed upload. */
+  private static void remove(Path dir) throws StoreException {
+    for (int attempt = 0; ; attempt++) {
+      try (Stream<Path> s = Files.list(dir)) {
+        for (Path p : (Iterable<Path>) s::iterator) {
+          if (!p.getFileName().toString().equals(DESCRIPTOR)) {
+            Files.deleteIfExists(p);
+          }
+        }
+        Files.deleteIfExists(dir.resolve(DESCRIPTOR));
+        Files.deleteIfExists(dir);
+        return;
+      } catch (NoSuchFileException e) {
+        return;
+      } catch (DirectoryNotEmptyException e) {
+        if (attempt >= 3) {
+          throw LocalErrors.map(null, "removing upload " + dir.getFileName(), e);
+        }
+      } catch (IOException e) {
+        throw LocalErrors.map(null, "removing upload " + dir.getFileName(), e);
+      }
+    }
+  }
+}

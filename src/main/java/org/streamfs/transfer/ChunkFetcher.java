@@ -1,0 +1,77 @@
+package org.streamfs.transfer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.model.ChecksumMismatchException;
+import org.streamfs.model.ChunkLayout;
+import org.streamfs.model.Sha256;
+import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.StoreException;
+
+/**
+ * Fetches one chunk of one object version with a ranged read pinned to that version, with retries, and
+ * verifies it against the manifest before anyone sees the bytes. A mismatch is fetched once more; if it
+ * still does not match it is logged (object, chunk, both digests) and reported as
+ * {@link ChecksumMismatchException} — never wrong bytes.
+ */
+final class ChunkFetcher {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkFetcher.class);
+  private final EngineContext ctx;
+
+  ChunkFetcher(EngineContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** Fills {@code dst} (from its position, exactly the chunk's size) with chunk {@code index}. */
+  void fetch(ObjectInfo obj, ChunkManifest m, int index, ByteBuffer dst) throws IOException {
+    ChunkLayout layout = new ChunkLayout(m.size(), m.chunkSize());
+    long offset = layout.offset(index);
+    int length = (int) layout.size(index);
+    if (dst.remaining() < length) {
+      throw new IllegalArgumentException("buffer of " + dst.remaining() + " bytes for chunk of " + length);
+    }
+    String expected = ctx.config.verifyChecksums() ? m.expected(index) : null;
+    int start = dst.position();
+    for (int attempt = 0; ; attempt++) {
+      dst.position(start).limit(start + length);
+      ctx.retry.run("read chunk " + index + " of " + obj.key(), () -> {
+        dst.position(start).limit(start + length);
+        readRange(obj, offset, dst);
+        return null;
+      });
+      if (expected == null) {
+        return;
+      }
+      ByteBuffer view = dst.duplicate();
+      view.position(start).limit(start + length);
+      String actual = Sha256.hex(view);
+      if (expected.equals(actual)) {
+        return;
+      }
+      if (attempt >= 1) {
+        LOG.error("chunk {} of {} (version {}) does not match its checksum after a refetch: expected {}, got {}",
+            index, obj.key(), obj.version(), expected, actual);
+        throw new ChecksumMismatchException(obj.key(), index, expected, actual);
+      }
+      LOG.warn("chunk {} of {} does not match its checksum; fetching it again", index, obj.key());
+    }
+  }
+
+  private void readRange(ObjectInfo obj, long offset, ByteBuffer dst) throws IOException {
+    int want = dst.remaining();
+    try (InputStream in = ctx.store.read(obj.key(), offset, want, obj.version())) {
+      byte[] tmp = new byte[(int) Math.min(want, 1 << 16)];
+      while (dst.hasRemaining()) {
+        int n = in.read(tmp, 0, Math.min(tmp.length, dst.remaining()));
+        if (n < 0) {
+          throw new StoreException(StoreException.Kind.TRANSIENT, obj.key(), "short read at "
+              + (offset + want - dst.remaining()) + " (" + dst.remaining() + " bytes missing)");
+        }
+        dst.put(tmp, 0, n);
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package org.streamfs.transfer;
+
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.catalog.Catalog;
+import org.streamfs.model.ChunkLayout;
+import org.streamfs.model.StreamingOperation;
+import org.streamfs.store.ObjectStore;
+import org.streamfs.store.StoreLimits;
+
+/**
+ * What the engine's parts share: the store, the catalog, the options, the retry policy, the thread pools,
+ * the manifest table, the operations running in this process (with their cancel flags) and the
+ * completion listeners. Package-private; {@link StreamingManager} is the public face.
+ */
+final class EngineContext implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EngineContext.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  final ObjectStore store;
+  final Catalog catalog;
+  final StreamingConfig config;
+  final ExecutorService workers;
+  final ExecutorService callPool;
+  final RetryPolicy retry;
+  final Manifests manifests;
+  /** Operations running in this process: id → cancel flag holder. */
+  final Map<String, Running> running = new ConcurrentHashMap<>();
+  private final List<Consumer<StreamingOperation>> listeners = new CopyOnWriteArrayList<>();
+
+  /** A running operation's control block. */
+  static final class Running {
+    volatile boolean cancelled;
+    volatile boolean cleanup;
+    final java.util.concurrent.CompletableFuture<StreamingOperation> done =
+        new java.util.concurrent.CompletableFuture<>();
+  }
+
+  EngineContext(ObjectStore store, Catalog catalog, StreamingConfig config) {
+    this.store = store;
+    this.catalog = catalog;
+    this.config = config;
+    this.workers = Executors.newFixedThreadPool(config.threadPoolSize(), daemon("streamfs-worker"));
+    this.callPool = Executors.newCachedThreadPool(daemon("streamfs-call"));
+    this.retry = new RetryPolicy(config, callPool);
+    this.manifests = new Manifests(catalog, config.chunkSizeBytes());
+  }
+
+  static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  static String newOperationId() {
+    byte[] b = new byte[8];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  /** Chunk size for a file of this size: configured or the seed's table, fitted to the store's limits. */
+  long chunkSizeFor(long fileSize) {
+    long chunk = config.chunkSizeBytes() > 0 ? config.chunkSizeBytes() : ChunkLayout.chooseChunkSize(fileSize);
+    StoreLimits limits = store.limits();
+    chunk = Math.max(chunk, limits.minPartSize());
+    chunk = ChunkLayout.fitToPartLimit(fileSize, chunk, limits.maxParts());
+    if (chunk > limits.maxPartSize()) {
+      throw new IllegalArgumentException("file of " + fileSize + " bytes needs parts of " + chunk
+          + " bytes, more than the store's maximum part size " + limits.maxPartSize());
+    }
+    if (chunk > Integer.MAX_VALUE - 64) {
+      throw new IllegalArgumentException("chunk size " + chunk + " is too large (max 2 GiB)");
+    }
+    return chunk;
+  }
+
+  /** How many chunk buffers one operation may hold: parallel chunks, capped to half the heap limit. */
+  int bufferCount(long chunkSize) {
+    long budget = Runtime.getRuntime().maxMemory() / 2;
+    long fit = Math.max(1, budget / Math.max(1, chunkSize));
+    return (int) Math.max(1, Math.min(config.parallelChunks(), fit));
+  }
+
+  void addListener(Consumer<StreamingOperation> l) {
+    listeners.add(l);
+  }
+
+  void finished(StreamingOperation op) {
+    for (Consumer<StreamingOperation> l : listeners) {
+      try {
+        l.accept(op);
+      } catch (RuntimeException e) {
+        LOG.warn("completion listener failed for {}: {}", op.operationId(), e.toString());
+      }
+    }
+  }
+
+  /** Reads the operation, mapping absence to a clear error. */
+  StreamingOperation operation(String id) throws IOException {
+    return catalog.getOperation(id).orElseThrow(
+        () -> new java.nio.file.NoSuchFileException("no operation " + id + " in the catalog"));
+  }
+
+  @Override
+  public void close() {
+    workers.shutdownNow();
+    callPool.shutdownNow();
+  }
+}

@@ -1,0 +1,131 @@
+package org.streamfs.transfer;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.model.ChecksumMismatchException;
+import org.streamfs.model.StreamingTimeoutException;
+import org.streamfs.store.StoreException;
+
+/**
+ * The engine's retry and timeout policy (seed: max retries, retry delay, exponential backoff, timeout).
+ * Each store call runs on the call pool and is abandoned after the timeout (a {@link
+ * StreamingTimeoutException}); retryable failures (transient store errors, checksum mismatches, timeouts)
+ * are retried with exponential backoff, capped and jittered; anything else fails at once.
+ */
+final class RetryPolicy {
+  private static final Logger LOG = LoggerFactory.getLogger(RetryPolicy.class);
+
+  /** A store call. */
+  @FunctionalInterface
+  interface Call<T> {
+    T call() throws IOException;
+  }
+
+  /** Told about each retry (to count it in the catalog). */
+  @FunctionalInterface
+  interface RetryListener {
+    void onRetry(int attempt, IOException cause);
+  }
+
+  private final StreamingConfig config;
+  private final ExecutorService callPool;
+
+  RetryPolicy(StreamingConfig config, ExecutorService callPool) {
+    this.config = config;
+    this.callPool = callPool;
+  }
+
+  static boolean retryable(IOException e) {
+    if (e instanceof StoreException se) {
+      return se.retryable();
+    }
+    return e instanceof StreamingTimeoutException || e instanceof ChecksumMismatchException;
+  }
+
+  /** Runs {@code call} with the timeout, retrying retryable failures up to max retries. */
+  <T> T run(String what, Call<T> call, RetryListener listener) throws IOException {
+    int attempt = 0;
+    while (true) {
+      try {
+        return withTimeout(what, call);
+      } catch (IOException e) {
+        if (!retryable(e) || attempt >= config.maxRetries()) {
+          throw e;
+        }
+        attempt++;
+        Duration delay = delay(attempt);
+        LOG.warn("{} failed ({}); retry {}/{} in {} ms", what, e.getMessage(), attempt,
+            config.maxRetries(), delay.toMillis());
+        if (listener != null) {
+          listener.onRetry(attempt, e);
+        }
+        sleep(delay);
+      }
+    }
+  }
+
+  <T> T run(String what, Call<T> call) throws IOException {
+    return run(what, call, null);
+  }
+
+  /** Backoff before retry {@code attempt} (1-based): delay × 2^(attempt-1), capped, ±20 % jitter. */
+  Duration delay(int attempt) {
+    long base = config.retryDelay().toMillis();
+    long ms = config.exponentialBackoff() ? base << Math.min(attempt - 1, 20) : base;
+    ms = Math.min(ms, config.maxRetryDelay().toMillis());
+    if (ms > 0) {
+      ms += ThreadLocalRandom.current().nextLong(-ms / 5, ms / 5 + 1);
+    }
+    return Duration.ofMillis(Math.max(0, ms));
+  }
+
+  private <T> T withTimeout(String what, Call<T> call) throws IOException {
+    Duration timeout = config.timeout();
+    if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+      return call.call();
+    }
+    Callable<T> task = call::call;
+    Future<T> f = callPool.submit(task);
+    try {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      throw new StreamingTimeoutException(what + " timed out after " + timeout.toMillis() + " ms", e);
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException(what + " interrupted");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(what + " failed", c);
+    }
+  }
+
+  private static void sleep(Duration d) throws InterruptedIOException {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting to retry");
+    }
+  }
+}

@@ -1,0 +1,515 @@
+package org.streamfs.transfer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.model.ChunkLayout;
+import org.streamfs.model.ChunkMetadata;
+import org.streamfs.model.OperationStatus;
+import org.streamfs.model.Sha256;
+import org.streamfs.model.StreamingOperation;
+import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.PartReceipt;
+import org.streamfs.store.StoreException;
+
+/**
+ * One staged upload (see {@link StagedUpload}). Chunk state lives here, guarded by {@code this}: a
+ * generation per chunk bumped by every {@link #markDirty}, the generation last sent, and the store's
+ * receipt. The catalog holds a record per dirty chunk (written once per chunk per upload cycle, not per
+ * write) so a crash knows which chunks come from staging and which are copied from the base version.
+ * Completion ({@link #completeNow}) runs on the engine's completion pool: chunks not dirty and inside the
+ * base are copied server-side, chunks whose receipt is still valid are kept, the rest are read from the
+ * staging file and sent by the workers; then the upload completes and the staging file is deleted.
+ */
+final class StagedUploadImpl implements StagedUpload {
+  private static final Logger LOG = LoggerFactory.getLogger(StagedUploadImpl.class);
+  static final String STAGE = "streamfs.stage";
+  static final String STAGING = "streamfs.staging";
+  static final String BASE_KEY = "streamfs.base-key";
+  static final String BASE_VERSION = "streamfs.base-version";
+  static final String BASE_SIZE = "streamfs.base-size";
+  static final String USER_PREFIX = "user.";
+
+  private static final class Chunk {
+    int gen;
+    int sentGen = -1;
+    boolean inFlight;
+    boolean dirty;
+    boolean dirtyPersisted;
+    PartReceipt receipt;
+    String sha;
+  }
+
+  private final EngineContext ctx;
+  private final Saga saga;
+  private final StagedUploads owner;
+  private final Path staging;
+  private final ObjectInfo base;
+  private final long chunkSize;
+  private final Map<String, String> initialMeta;
+  private final Semaphore queue;
+  private final Map<Integer, Chunk> chunks = new HashMap<>();
+  private StreamingOperation op;
+  private String uploadId;
+  private IOException failure;
+  private boolean committed;
+  private boolean aborted;
+  private int inFlight;
+  private long bytesUploaded;
+
+  StagedUploadImpl(EngineContext ctx, Saga saga, StagedUploads owner, StreamingOperation op, Path staging,
+      ObjectInfo base, Map<String, String> initialMeta) {
+    this.ctx = ctx;
+    this.saga = saga;
+    this.owner = owner;
+    this.op = op;
+    this.staging = staging;
+    this.base = base;
+    this.chunkSize = op.chunkSizeBytes();
+    this.uploadId = op.uploadId();
+    this.initialMeta = initialMeta;
+    this.queue = new Semaphore(Math.max(2, 2 * ctx.config.parallelChunks()));
+  }
+
+  /** Restores chunk state from catalog records (after a crash): records are dirty chunks. */
+  void restore(List<ChunkMetadata> records) {
+    synchronized (this) {
+      for (ChunkMetadata r : records) {
+        Chunk c = chunk(r.chunkIndex());
+        c.dirty = true;
+        c.dirtyPersisted = true;
+        if (r.uploaded() && r.etag() != null) {
+          c.sentGen = 0;
+          c.sha = r.checksum();
+          c.receipt = new PartReceipt(r.partNumber(), r.sizeBytes(), r.etag(), r.checksum());
+        }
+      }
+      committed = true;
+    }
+  }
+
+  @Override
+  public String operationId() {
+    return op.operationId();
+  }
+
+  @Override
+  public String key() {
+    return op.key();
+  }
+
+  @Override
+  public long chunkSize() {
+    return chunkSize;
+  }
+
+  synchronized StreamingOperation op() {
+    return op;
+  }
+
+  private Chunk chunk(int i) {
+    return chunks.computeIfAbsent(i, k -> new Chunk());
+  }
+
+  @Override
+  public void markDirty(int index) {
+    StreamingOperation snapshot = null;
+    ChunkMetadata record = null;
+    synchronized (this) {
+      Chunk c = chunk(index);
+      c.gen++;
+      c.dirty = true;
+      if (!c.dirtyPersisted || c.receipt != null) {
+        c.dirtyPersisted = true;
+        c.receipt = null;
+        record = ChunkMetadata.pending(index, index * chunkSize, chunkSize);
+        long seen = (index + 1) * chunkSize;
+        if (seen > op.totalSizeBytes()) {
+          op = op.withSize(seen, chunkSize);
+        }
+        snapshot = op;
+      }
+    }
+    if (record != null) {
+      ctx.catalog.checkpoint(snapshot, record);
+    }
+  }
+
+  @Override
+  public void chunkComplete(int index) {
+    synchronized (this) {
+      Chunk c = chunk(index);
+      if (!c.dirty || c.inFlight || c.sentGen == c.gen || aborted || failure != null) {
+        return;
+      }
+    }
+    try {
+      queue.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    int gen;
+    synchronized (this) {
+      Chunk c = chunk(index);
+      if (c.inFlight || c.sentGen == c.gen || aborted) {
+        queue.release();
+        return;
+      }
+      c.inFlight = true;
+      gen = c.gen;
+      inFlight++;
+    }
+    ctx.workers.execute(() -> {
+      try {
+        send(index, gen, chunkSize);
+      } catch (IOException e) {
+        synchronized (this) {
+          if (failure == null) {
+            failure = e;
+          }
+        }
+        LOG.warn("background upload of chunk {} of {} failed: {}", index, key(), e.getMessage());
+      } finally {
+        queue.release();
+        synchronized (this) {
+          chunk(index).inFlight = false;
+          inFlight--;
+          notifyAll();
+        }
+      }
+    });
+  }
+
+  /** Reads chunk {@code index} ({@code length} bytes) from staging and sends it as a part. */
+  private void send(int index, int gen, long length) throws IOException {
+    String id = ensureUploadId();
+    ByteBuffer buf = owner.buffers().acquire();
+    PartReceipt r;
+    byte[] digest;
+    try {
+      buf.limit((int) length);
+      try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.READ)) {
+        FileUploader.readFully(ch, buf, index * chunkSize);
+      }
+      buf.flip();
+      digest = Sha256.digest(buf);
+      r = ctx.retry.run("upload part " + (index + 1) + " of " + key(),
+          () -> ctx.store.uploadPart(key(), id, index + 1, buf, digest));
+    } finally {
+      owner.buffers().release(buf);
+    }
+    String sha = Sha256.hex(digest);
+    StreamingOperation snapshot = null;
+    ChunkMetadata record = null;
+    synchronized (this) {
+      Chunk c = chunk(index);
+      bytesUploaded += length;
+      if (c.gen == gen) {
+        c.sentGen = gen;
+        c.receipt = new PartReceipt(r.partNumber(), length, r.etag(), sha);
+        c.sha = sha;
+        record = ChunkMetadata.pending(index, index * chunkSize, length).confirmed(sha, r.etag());
+        op = op.withChunksCompleted(op.chunksCompleted() + 1);
+        snapshot = op;
+      }
+    }
+    if (record != null) {
+      ctx.catalog.checkpoint(snapshot, record);
+    }
+  }
+
+  private synchronized String ensureUploadId() throws IOException {
+    if (uploadId == null) {
+      String key = key();
+      Map<String, String> meta = new LinkedHashMap<>(initialMeta);
+      meta.put(FileUploader.META_CHUNK, Long.toString(chunkSize));
+      uploadId = ctx.retry.run("begin upload of " + key, () -> ctx.store.beginUpload(key, meta));
+      op = op.withUploadId(uploadId);
+      ctx.catalog.putOperation(op);
+      saga.recordAbortUpload(op, uploadId);
+    }
+    return uploadId;
+  }
+
+  @Override
+  public synchronized IOException failure() {
+    return failure;
+  }
+
+  @Override
+  public synchronized long bytesUploaded() {
+    return bytesUploaded;
+  }
+
+  @Override
+  public CompletableFuture<ObjectInfo> commit(long size, Map<String, String> metadata) throws IOException {
+    StreamingOperation closed;
+    synchronized (this) {
+      if (failure != null) {
+        throw failure;
+      }
+      if (aborted) {
+        throw new IOException("upload of " + key() + " was rolled back");
+      }
+      committed = true;
+      Map<String, String> meta = new LinkedHashMap<>(op.metadata());
+      meta.put(STAGE, "closed");
+      meta.keySet().removeIf(k -> k.startsWith(USER_PREFIX));
+      for (Map.Entry<String, String> e : metadata.entrySet()) {
+        meta.put(USER_PREFIX + e.getKey(), e.getValue());
+      }
+      op = op.withSize(size, chunkSize).withMetadata(meta).withStatus(OperationStatus.PENDING);
+      closed = op;
+    }
+    try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    ctx.catalog.putOperation(closed);
+    return owner.enqueueCompletion(this);
+  }
+
+  /** Metadata the object should get: the user entries recorded at commit. */
+  Map<String, String> finalMetadata() {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : op().metadata().entrySet()) {
+      if (e.getKey().startsWith(USER_PREFIX)) {
+        m.put(e.getKey().substring(USER_PREFIX.length()), e.getValue());
+      }
+    }
+    return m;
+  }
+
+  /** Completes the upload (runs on the completion pool). */
+  ObjectInfo completeNow(Map<Integer, PartReceipt> remote) throws IOException {
+    StreamingOperation o = op();
+    ChunkLayout layout = new ChunkLayout(o.totalSizeBytes(), chunkSize);
+    Map<String, String> meta = finalMetadata();
+    synchronized (this) {
+      op = op.withStatus(OperationStatus.IN_PROGRESS);
+      ctx.catalog.putOperation(op);
+    }
+    awaitInFlight();
+    ObjectInfo info;
+    List<String> shas = new ArrayList<>();
+    if (layout.chunkCount() <= 1) {
+      byte[] data = readSmall(layout);
+      shas.add(Sha256.hex(Sha256.digest(data)));
+      Map<String, String> m = new LinkedHashMap<>(meta);
+      m.put(FileUploader.META_SHA256, shas.get(0));
+      info = ctx.retry.run("put " + key(), () -> ctx.store.put(key(), data, m));
+      String id;
+      synchronized (this) {
+        id = uploadId;
+      }
+      if (id != null) {
+        saga.rollback(o.operationId(), OperationStatus.IN_PROGRESS, null);
+      }
+      if (layout.chunkCount() == 0) {
+        shas.clear();
+      }
+    } else {
+      String id = ensureUploadId();
+      List<PartReceipt> parts = sendRemaining(layout, id, remote, shas);
+      info = ctx.retry.run("complete upload of " + key(), () -> ctx.store.completeUpload(key(), id, parts));
+      saga.forgetUpload(o.operationId(), id);
+      if (!meta.equals(initialMeta) && !meta.isEmpty()) {
+        ObjectInfo done = info;
+        info = ctx.retry.run("update metadata of " + key(), () -> ctx.store.updateMetadata(key(), meta));
+        LOG.debug("{}: metadata changed while writing; updated {} -> {}", key(), done.version(), info.version());
+      }
+    }
+    boolean verifiable = shas.stream().allMatch(Objects::nonNull);
+    ctx.manifests.put(key(), info.version(), new ChunkManifest(o.totalSizeBytes(), chunkSize,
+        verifiable ? shas : List.of(), null));
+    return info;
+  }
+
+  private byte[] readSmall(ChunkLayout layout) throws IOException {
+    int size = (int) layout.totalSize();
+    byte[] data = new byte[size];
+    if (size == 0) {
+      return data;
+    }
+    Chunk c;
+    synchronized (this) {
+      c = chunk(0);
+    }
+    if (!c.dirty && base != null && size <= base.size()) {
+      try (InputStream in = ctx.retry.run("read " + base.key(),
+          () -> ctx.store.read(base.key(), 0, size, base.version()))) {
+        int off = 0;
+        while (off < size) {
+          int n = in.read(data, off, size - off);
+          if (n < 0) {
+            throw new StoreException(StoreException.Kind.TRANSIENT, base.key(), "short read");
+          }
+          off += n;
+        }
+      }
+      return data;
+    }
+    try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.wrap(data);
+      while (b.hasRemaining()) {
+        if (ch.read(b, b.position()) < 0) {
+          break;
+        }
+      }
+    }
+    return data;
+  }
+
+  private List<PartReceipt> sendRemaining(ChunkLayout layout, String id, Map<Integer, PartReceipt> remote,
+      List<String> shas) throws IOException {
+    ChunkManifest baseManifest = base == null ? null : ctx.manifests.lookup(base);
+    List<Integer> toSend = new ArrayList<>();
+    PartReceipt[] parts = new PartReceipt[layout.chunkCount()];
+    for (int i = 0; i < layout.chunkCount(); i++) {
+      long off = layout.offset(i);
+      long len = layout.size(i);
+      Chunk c;
+      synchronized (this) {
+        c = chunk(i);
+      }
+      if (!c.dirty && base != null && off + len <= base.size()) {
+        final int part = i + 1;
+        parts[i] = ctx.retry.run("copy part " + part + " of " + key(), () -> ctx.store.copyPart(key(), id, part,
+            base.key(), base.version(), off, len));
+        shas.add(baseManifest != null && baseManifest.chunkSize() == chunkSize ? baseManifest.expected(i) : null);
+        continue;
+      }
+      PartReceipt r = c.receipt;
+      PartReceipt held = remote == null ? null : remote.get(i + 1);
+      boolean valid = r != null && c.sentGen == c.gen && r.size() == len
+          && (remote == null || (held != null && held.size() == len && Objects.equals(held.etag(), r.etag())));
+      if (valid) {
+        parts[i] = r;
+        shas.add(c.sha);
+      } else {
+        toSend.add(i);
+        shas.add(null);
+      }
+    }
+    for (int i : toSend) {
+      int gen;
+      synchronized (this) {
+        Chunk c = chunk(i);
+        c.dirty = true;
+        gen = c.gen;
+        c.inFlight = true;
+        inFlight++;
+      }
+      final int index = i;
+      ctx.workers.execute(() -> {
+        try {
+          send(index, gen, layout.size(index));
+        } catch (IOException e) {
+          synchronized (this) {
+            if (failure == null) {
+              failure = e;
+            }
+          }
+        } finally {
+          synchronized (this) {
+            chunk(index).inFlight = false;
+            inFlight--;
+            notifyAll();
+          }
+        }
+      });
+    }
+    awaitInFlight();
+    synchronized (this) {
+      if (failure != null) {
+        throw failure;
+      }
+      for (int i : toSend) {
+        parts[i] = chunk(i).receipt;
+        shas.set(i, chunk(i).sha);
+      }
+    }
+    return List.of(parts);
+  }
+
+  private synchronized void awaitInFlight() throws IOException {
+    while (inFlight > 0) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for uploads of " + key());
+      }
+    }
+  }
+
+  /** Marks the operation completed and removes the staging file. */
+  void completed(ObjectInfo info) throws IOException {
+    StreamingOperation done;
+    synchronized (this) {
+      Map<String, String> meta = new LinkedHashMap<>(op.metadata());
+      meta.put(STAGE, "completed");
+      meta.put("version", info.version());
+      done = op.withMetadata(meta).withChunksCompleted(op.chunksTotal())
+          .withStatus(OperationStatus.COMPLETED, null);
+      op = done;
+    }
+    ctx.catalog.putOperationWithChunks(done, List.of());
+    saga.forget(done.operationId());
+    Files.deleteIfExists(staging);
+  }
+
+  @Override
+  public void abort(String reason) {
+    synchronized (this) {
+      if (aborted) {
+        return;
+      }
+      aborted = true;
+    }
+    try {
+      awaitInFlight();
+      saga.rollback(operationId(), OperationStatus.FAILED, reason + "; staged bytes kept: 'streamfs recover "
+          + operationId() + " DEST'");
+      synchronized (this) {
+        op = ctx.operation(operationId());
+        uploadId = null;
+      }
+      ctx.finished(op());
+    } catch (IOException e) {
+      LOG.warn("rollback of {} ({}) incomplete: {}", operationId(), key(), e.getMessage());
+    }
+  }
+
+  synchronized boolean isCommitted() {
+    return committed;
+  }
+
+  Path staging() {
+    return staging;
+  }
+
+  ObjectInfo base() {
+    return base;
+  }
+
+  synchronized void failed(IOException e) {
+    if (failure == null) {
+      failure = e;
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package org.streamfs.transfer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.model.ChunkLayout;
+import org.streamfs.model.ChunkMetadata;
+import org.streamfs.model.OperationKind;
+import org.streamfs.model.OperationStatus;
+import org.streamfs.model.StreamingOperation;
+import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.PartReceipt;
+import org.streamfs.store.StoreException;
+import org.streamfs.store.StoreKeys;
+
+/**
+ * Owns the mount's staged uploads: opens them (one MOUNT_WRITE operation each), runs completions on a small
+ * completion pool in commit order per key (a later version of a file never lands before an earlier one),
+ * tracks what is still pending for the sync barrier, and after a crash resumes the uploads that were
+ * committed and rolls back those still open (their staging files kept for {@link #recoverTo}).
+ */
+final class StagedUploads {
+  private static final Logger LOG = LoggerFactory.getLogger(StagedUploads.class);
+  private final EngineContext ctx;
+  private final Saga saga;
+  private final ExecutorService completions;
+  private final Map<String, CompletableFuture<ObjectInfo>> chains = new ConcurrentHashMap<>();
+  private final Set<CompletableFuture<ObjectInfo>> pending = ConcurrentHashMap.newKeySet();
+  private volatile BufferPool buffers;
+
+  StagedUploads(EngineContext ctx, Saga saga) {
+    this.ctx = ctx;
+    this.saga = saga;
+    this.completions = Executors.newFixedThreadPool(Math.max(2, ctx.config.parallelChunks()),
+        EngineContext.daemon("streamfs-complete"));
+  }
+
+  long chunkSize() {
+    return ctx.chunkSizeFor(0);
+  }
+
+  BufferPool buffers() {
+    BufferPool b = buffers;
+    if (b == null) {
+      synchronized (this) {
+        if (buffers == null) {
+          long cs = chunkSize();
+          buffers = new BufferPool(ctx.bufferCount(cs), (int) cs);
+        }
+        b = buffers;
+      }
+    }
+    return b;
+  }
+
+  StagedUpload open(String key, Path staging, ObjectInfo base, Map<String, String> initialMeta)
+      throws IOException {
+    StoreKeys.validate(key);
+    long chunk = chunkSize();
+    Instant now = Instant.now();
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put(StagedUploadImpl.STAGE, "open");
+    meta.put(StagedUploadImpl.STAGING, staging.toAbsolutePath().toString());
+    if (base != null) {
+      meta.put(StagedUploadImpl.BASE_KEY, base.key());
+      meta.put(StagedUploadImpl.BASE_VERSION, base.version());
+      meta.put(StagedUploadImpl.BASE_SIZE, Long.toString(base.size()));
+    }
+    StreamingOperation op = new StreamingOperation(EngineContext.newOperationId(), OperationKind.MOUNT_WRITE,
+        staging.toAbsolutePath().toString(), key, 0, chunk, 0, 0, OperationStatus.IN_PROGRESS, now, now, null,
+        meta, null, null, 0);
+    ctx.catalog.putOperationWithChunks(op, List.of());
+    return new StagedUploadImpl(ctx, saga, this, op, staging, base, initialMeta == null ? Map.of() : initialMeta);
+  }
+
+  CompletableFuture<ObjectInfo> enqueueCompletion(StagedUploadImpl u) {
+    return enqueue(u, null);
+  }
+
+  private CompletableFuture<ObjectInfo> enqueue(StagedUploadImpl u, Map<Integer, PartReceipt> remote) {
+    CompletableFuture<ObjectInfo> result = new CompletableFuture<>();
+    pending.add(result);
+    chains.compute(u.key(), (k, prev) -> {
+      CompletableFuture<?> before = prev == null ? CompletableFuture.completedFuture(null) : prev;
+      before.handle((x, e) -> null).thenRunAsync(() -> complete(u, remote, result), completions);
+      return result;
+    });
+    result.whenComplete((x, e) -> {
+      pending.remove(result);
+      chains.remove(u.key(), result);
+    });
+    return result;
+  }
+
+  private void complete(StagedUploadImpl u, Map<Integer, PartReceipt> remote, CompletableFuture<ObjectInfo> out) {
+    try {
+      ObjectInfo info = u.completeNow(remote);
+      u.completed(info);
+      ctx.finished(u.op());
+      out.complete(info);
+    } catch (IOException | RuntimeException e) {
+      IOException io = e instanceof IOException x ? x : new IOException(e.toString(), e);
+      LOG.error("upload of {} failed: {}", u.key(), io.getMessage());
+      u.failed(io);
+      u.abort("upload failed: " + io.getMessage());
+      out.completeExceptionally(io);
+    }
+  }
+
+  /** The completion still pending for this key, if any. */
+  CompletableFuture<ObjectInfo> pending(String key) {
+    return chains.get(key);
+  }
+
+  boolean awaitAll(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!pending.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
+  int pendingCount() {
+    return pending.size();
+  }
+
+  /** After a crash: committed uploads resume, open ones roll back. */
+  List<StreamingOperation> recover() throws IOException {
+    List<StreamingOperation> acted = new ArrayList<>();
+    for (StreamingOperation op : ctx.catalog.listOperations().operations()) {
+      if (op.kind() != OperationKind.MOUNT_WRITE || !op.status().isActive()) {
+        continue;
+      }
+      String stage = op.metadata().getOrDefault(StagedUploadImpl.STAGE, "open");
+      if ("closed".equals(stage)) {
+        resume(op);
+      } else {
+        saga.rollback(op.operationId(), OperationStatus.FAILED, "file was still open for writing when the"
+            + " daemon stopped; rolled back, staged bytes kept: 'streamfs recover " + op.operationId() + " DEST'");
+        LOG.warn("rolled back {} ({}): open for writing at the crash", op.operationId(), op.key());
+      }
+      acted.add(ctx.operation(op.operationId()));
+    }
+    return acted;
+  }
+
+  private void resume(StreamingOperation op) throws IOException {
+    Path staging = Path.of(op.metadata().get(StagedUploadImpl.STAGING));
+    if (!Files.exists(staging)) {
+      saga.rollback(op.operationId(), OperationStatus.FAILED, "staging file " + staging + " is missing");
+      return;
+    }
+    ObjectInfo base = baseOf(op);
+    Map<String, String> initial = new HashMap<>();
+    StagedUploadImpl u = new StagedUploadImpl(ctx, saga, this, op, staging, base, initial);
+    u.restore(ctx.catalog.chunks(op.operationId()));
+    Map<Integer, PartReceipt> remote = new HashMap<>();
+    if (op.uploadId() != null) {
+      try {
+        for (PartReceipt p : ctx.retry.run("list parts of " + op.key(),
+            () -> ctx.store.listParts(op.key(), op.uploadId()))) {
+          remote.put(p.partNumber(), p);
+        }
+      } catch (StoreException e) {
+        if (e.kind() != StoreException.Kind.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
+    LOG.info("resuming upload of {} ({}): {} parts held by the store", op.key(), op.operationId(), remote.size());
+    enqueue(u, remote);
+  }
+
+  static ObjectInfo baseOf(StreamingOperation op) {
+    String key = op.metadata().get(StagedUploadImpl.BASE_KEY);
+    if (key == null) {
+      return null;
+    }
+    return new ObjectInfo(key, Long.parseLong(op.metadata().get(StagedUploadImpl.BASE_SIZE)),
+        op.metadata().get(StagedUploadImpl.BASE_VERSION), null, Map.of());
+  }
+
+  /** Writes what a staged upload held: base version overlaid with the staged (dirty) chunks. */
+  void recoverTo(String operationId, Path dest) throws IOException {
+    StreamingOperation op = ctx.operation(operationId);
+    if (op.kind() != OperationKind.MOUNT_WRITE) {
+      throw new IOException("operation " + operationId + " is not a file written through the mount");
+    }
+    Path staging = Path.of(op.metadata().get(StagedUploadImpl.STAGING));
+    if (!Files.exists(staging)) {
+      throw new NoSuchFileException(staging.toString(), null, "staged bytes of " + operationId
+          + " are gone (retention period over, or already completed)");
+    }
+    long size = "open".equals(op.metadata().get(StagedUploadImpl.STAGE)) || op.totalSizeBytes() == 0
+        ? Files.size(staging) : op.totalSizeBytes();
+    ChunkLayout layout = new ChunkLayout(size, op.chunkSizeBytes());
+    Set<Integer> dirty = new HashSet<>();
+    for (ChunkMetadata c : ctx.catalog.chunks(operationId)) {
+      dirty.add(c.chunkIndex());
+    }
+    ObjectInfo base = baseOf(op);
+    Path tmp = dest.resolveSibling("." + dest.getFileName() + ".recover");
+    try (FileChannel in = FileChannel.open(staging, StandardOpenOption.READ);
+        FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+      for (int i = 0; i < layout.chunkCount(); i++) {
+        long off = layout.offset(i);
+        long len = layout.size(i);
+        if (!dirty.contains(i) && base != null && off + len <= base.size()) {
+          try (InputStream s = ctx.retry.run("read " + base.key(),
+              () -> ctx.store.read(base.key(), off, len, base.version()));
+              OutputStream o = java.nio.channels.Channels.newOutputStream(out.position(off))) {
+            s.transferTo(o);
+          }
+        } else {
+          in.transferTo(off, len, out.position(off));
+        }
+      }
+      out.truncate(size);
+      out.force(true);
+    }
+    Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  void close() {
+    completions.shutdownNow();
+  }
+}

@@ -1,0 +1,215 @@
+package org.streamfs.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.streamfs.model.Sha256;
+import org.streamfs.store.StoreException.Kind;
+import org.streamfs.store.local.LocalStore;
+
+/** The contract on {@link LocalStore}, plus what only a directory store can show: bytes on disk, symlinks. */
+class LocalStoreTest extends ObjectStoreContract {
+  @TempDir
+  Path tmp;
+
+  Path root;
+
+  @Override
+  protected ObjectStore newStore() throws Exception {
+    root = tmp.resolve("store");
+    return LocalStore.open(root, true);
+  }
+
+  @Test
+  void rootIsCreated0700AndBookkeepingIsHidden() throws Exception {
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
+    String up = store.beginUpload("k", Map.of());
+    part("k", up, 1, data(10, 1));
+    assertTrue(Files.isDirectory(root.resolve(".streamfs-uploads").resolve(up)));
+    assertTrue(Files.exists(root.resolve(".streamfs-uploads").resolve(up).resolve("part-00001")));
+    Listing all = store.list("", null);
+    assertTrue(all.objects().isEmpty(), all.toString());
+    assertTrue(store.list("", "/").commonPrefixes().isEmpty());
+    assertTrue(store.list(".s", "/").commonPrefixes().isEmpty());
+  }
+
+  @Test
+  void bytesOnDiskAreExactlyTheObject() throws Exception {
+    String key = "docs/report.pdf";
+    String up = store.beginUpload(key, Map.of("mode", "33188"));
+    part(key, up, 1, data(1000, 1));
+    part(key, up, 2, data(500, 2));
+    store.completeUpload(key, up, store.listParts(key, up));
+    assertArrayEquals(concat(data(1000, 1), data(500, 2)), Files.readAllBytes(root.resolve("docs/report.pdf")));
+    store.put("small.txt", "hello\n".getBytes(StandardCharsets.UTF_8), Map.of());
+    assertEquals("hello\n", Files.readString(root.resolve("small.txt")));
+    store.put("dir/", new byte[0], Map.of());
+    assertTrue(Files.isDirectory(root.resolve("dir")));
+  }
+
+  @Test
+  void filesPlacedByOtherToolsAreListedAndReadable() throws Exception {
+    Files.createDirectories(root.resolve("imported/sub"));
+    Files.writeString(root.resolve("imported/a.txt"), "alpha");
+    Files.writeString(root.resolve("imported/sub/b.txt"), "beta");
+    Files.writeString(root.resolve("imported/bad\\name"), "unaddressable");
+    Listing l = store.list("imported/", "/");
+    assertEquals(List.of("imported/a.txt"), l.objects().stream().map(ObjectInfo::key).toList());
+    assertEquals(List.of("imported/sub/"), l.commonPrefixes());
+    assertEquals("beta", new String(read("imported/sub/b.txt"), StandardCharsets.UTF_8));
+    ObjectInfo st = store.stat("imported/a.txt");
+    assertEquals(5, st.size());
+    assertTrue(st.metadata().isEmpty());
+
+    Files.writeString(root.resolve("imported/a.txt"), "ALPHA!");
+    assertNotEquals(st.version(), store.stat("imported/a.txt").version(), "in-place rewrite changes version");
+    String v = store.stat("imported/a.txt").version();
+    Files.setLastModifiedTime(root.resolve("imported/a.txt"), FileTime.fromMillis(1_000_000));
+    assertNotEquals(v, store.stat("imported/a.txt").version());
+  }
+
+  @Test
+  void symlinkEscapingTheRootIsRefused() throws Exception {
+    Path outside = tmp.resolve("outside");
+    Files.createDirectories(outside);
+    Files.writeString(outside.resolve("secret"), "secret");
+    Files.createSymbolicLink(root.resolve("link"), outside);
+    Files.createSymbolicLink(root.resolve("filelink"), outside.resolve("secret"));
+    assertKind(Kind.INVALID_KEY, () -> store.stat("link/secret"));
+    assertKind(Kind.INVALID_KEY, () -> store.read("link/secret", 0, -1, null).close());
+    assertKind(Kind.INVALID_KEY, () -> store.read("filelink", 0, -1, null).close());
+    assertKind(Kind.INVALID_KEY, () -> store.put("link/new", data(3, 1), Map.of()));
+    assertKind(Kind.INVALID_KEY, () -> store.put("link/deeper/new", data(3, 1), Map.of()));
+    store.put("ok", data(3, 1), Map.of());
+    assertKind(Kind.INVALID_KEY, () -> store.copy("ok", "link/x"));
+    store.delete("ok");
+    assertFalse(Files.exists(outside.resolve("new")));
+    assertFalse(Files.exists(outside.resolve("deeper")));
+    Listing l = store.list("", "/");
+    assertTrue(l.objects().isEmpty() && l.commonPrefixes().isEmpty(), "escaping links are not listed: " + l);
+  }
+
+  @Test
+  void symlinkInsideTheRootIsFollowed() throws Exception {
+    store.put("real/f", data(5, 1), Map.of());
+    Files.createSymbolicLink(root.resolve("alias"), root.resolve("real"));
+    assertArrayEquals(data(5, 1), read("alias/f"));
+  }
+
+  @Test
+  void missingRootGivesAClearError() throws Exception {
+    Path missing = tmp.resolve("no-such-dir");
+    StoreException e = assertKind(Kind.NOT_FOUND, () -> LocalStore.open(missing, false));
+    assertTrue(e.getMessage().contains("store directory does not exist: " + missing), e.getMessage());
+    Files.walk(root).sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    StoreException gone = assertKind(Kind.NOT_FOUND, () -> store.checkAccess());
+    assertTrue(gone.getMessage().contains("store directory does not exist"), gone.getMessage());
+    assertKind(Kind.NOT_FOUND, () -> store.put("x", data(1, 1), Map.of()));
+  }
+
+  @Test
+  void nonEmptyMarkerIsNotDeleted() throws Exception {
+    store.put("d/", new byte[0], Map.of());
+    store.put("d/f", data(2, 1), Map.of());
+    StoreException e = assertKind(Kind.PERMANENT, () -> store.delete("d/"));
+    assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+    assertEquals(2, store.stat("d/f").size());
+  }
+
+  @Test
+  void completeNeverShowsAPartialFile() throws Exception {
+    String key = "atomic/big";
+    store.put(key, data(10, 9), Map.of());
+    long inode = (Long) Files.getAttribute(root.resolve(key), "unix:ino");
+    String up = store.beginUpload(key, Map.of());
+    for (int i = 1; i <= 4; i++) {
+      part(key, up, i, data(100_000, i));
+    }
+    assertArrayEquals(data(10, 9), Files.readAllBytes(root.resolve(key)), "old object intact during upload");
+    store.completeUpload(key, up, store.listParts(key, up));
+    long after = (Long) Files.getAttribute(root.resolve(key), "unix:ino");
+    assertNotEquals(inode, after, "completion renames a new file in place; it never writes into the old one");
+    assertEquals(400_000, Files.size(root.resolve(key)));
+    try (Stream<Path> s = Files.list(root.resolve(".streamfs-tmp"))) {
+      assertEquals(0, s.count(), "no temp files left behind");
+    }
+    assertFalse(Files.exists(root.resolve(".streamfs-uploads").resolve(up)));
+  }
+
+  @Test
+  void uploadIdsCannotEscapeTheUploadArea() {
+    byte[] b = data(3, 1);
+    assertKind(Kind.NOT_FOUND, () -> store.uploadPart("k", "../../x", 1, ByteBuffer.wrap(b), Sha256.digest(b)));
+    assertKind(Kind.NOT_FOUND, () -> store.listParts("k", "../.."));
+  }
+
+  @Test
+  void uploadIsBoundToItsKey() throws Exception {
+    String up = store.beginUpload("a", Map.of());
+    assertKind(Kind.NOT_FOUND, () -> store.listParts("b", up));
+    store.abortUpload("b", up);
+    assertEquals(1, store.listUploads("").size(), "aborting under another key does nothing");
+  }
+
+  @Test
+  void fileInTheWayOfADirectoryIsAClearError() throws Exception {
+    store.put("f", data(3, 1), Map.of());
+    StoreException e = assertKind(Kind.PERMANENT, () -> store.put("f/g", data(3, 1), Map.of()));
+    assertTrue(e.getMessage().contains("in the way"), e.getMessage());
+    store.put("d/", new byte[0], Map.of());
+    assertKind(Kind.PERMANENT, () -> store.put("d", data(3, 1), Map.of()));
+  }
+
+  @Test
+  void metadataIsStoredAsUserXattrs() throws Exception {
+    store.put("x", data(3, 1), Map.of("mode", "33188"));
+    var view = Files.getFileAttributeView(root.resolve("x"),
+        java.nio.file.attribute.UserDefinedFileAttributeView.class);
+    assertTrue(view.list().contains("streamfs.m.mode"), view.list().toString());
+  }
+
+  @Test
+  void fullDiskIsNoSpace() throws Exception {
+    Path small = tmp.resolve("small");
+    Files.createDirectories(small);
+    Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", small.toString()),
+        "cannot mount a tmpfs (not root?)");
+    try (ObjectStore s = LocalStore.open(small.resolve("store"), true)) {
+      StoreException e = assertKind(Kind.NO_SPACE, () -> s.put("big", data(1 << 20, 1), Map.of()));
+      assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+      String up = s.beginUpload("big", Map.of());
+      byte[] b = data(1 << 20, 2);
+      assertKind(Kind.NO_SPACE, () -> s.uploadPart("big", up, 1, ByteBuffer.wrap(b), Sha256.digest(b)));
+      assertKind(Kind.NOT_FOUND, () -> s.stat("big"));
+      try (Stream<Path> t = Files.list(small.resolve("store/.streamfs-tmp"))) {
+        assertEquals(0, t.count(), "the failed temp files are removed");
+      }
+      s.put("fits", data(1000, 3), Map.of());
+      assertArrayEquals(data(1000, 3), Files.readAllBytes(small.resolve("store/fits")));
+    } finally {
+      assertTrue(run("umount", small.toString()), "umount " + small);
+    }
+  }
+
+  private static boolean run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    return p.waitFor() == 0;
+  }
+}

@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.streamfs.model.Sha256;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.StoreException;
 import org.streamfs.store.StoreKeys;
@@ -39,6 +41,8 @@ public final class EmbeddingStore {
   private static final int FAILURE_CHECK_ROWS = 1024;
   /** Name prefix of this class's staging files. */
   static final String STAGING_PREFIX = "embeddings-";
+  /** Object metadata holding the whole-file SHA-256 (the engine's name for it). */
+  static final String SHA256_META = "streamfs-sha256";
 
   private final StreamingManager engine;
   private final Path stagingDir;
@@ -114,7 +118,10 @@ public final class EmbeddingStore {
     } catch (IOException | RuntimeException | Error e) {
       upload.abort(source.name() + ": " + e.getMessage());
       if (e instanceof EmbeddingFormatException) {
-        Files.deleteIfExists(staging); // bad input: nothing worth recovering
+        // bad input: nothing worth recovering, and the caller has the error; other failures keep the
+        // staged bytes and a FAILED operation for 'streamfs recover' until the retention period ends
+        Files.deleteIfExists(staging);
+        engine.forgetOperation(upload.operationId());
       }
       throw e;
     }
@@ -173,15 +180,20 @@ public final class EmbeddingStore {
       rows = out.rows();
       ch.force(false);
       int last = size == 0 ? 0 : (int) ((size - 1) / chunkSize);
-      upload.markDirty(0);
-      upload.chunkComplete(0);
-      for (int i = Math.max(1, out.firstUnreportedChunk()); i <= last; i++) {
+      // the header chunk and the rest: full chunks go now, the last partial one is sent by the commit
+      for (int i = 0; i <= last; i = i == 0 ? Math.max(1, out.firstUnreportedChunk()) : i + 1) {
         upload.markDirty(i);
-        upload.chunkComplete(i);
+        if ((i + 1) * chunkSize <= size) {
+          upload.chunkComplete(i);
+        }
       }
     }
     throwIfFailed(upload);
     Map<String, String> meta = new HashMap<>(options.metadata());
+    if (base == null) {
+      // appending leaves the copied chunks out of the staging file: their hash would need a download
+      meta.put(SHA256_META, wholeFileSha256(staging, size));
+    }
     meta.put("embeddings-dtype", "<f4");
     meta.put("embeddings-dim", Integer.toString(source.dim()));
     meta.put("embeddings-rows", Long.toString(rows));
@@ -210,6 +222,30 @@ public final class EmbeddingStore {
         ch.write(buf, i * chunkSize + buf.position());
       }
     }
+  }
+
+  /**
+   * The whole-file SHA-256, read back from the staging file (the header changes last, so it cannot be
+   * hashed while rows stream; the read usually comes from the page cache). The engine records per-chunk
+   * checksums of staged uploads, this is the seed's file checksum that {@link #info} reports.
+   */
+  private static String wholeFileSha256(Path staging, long size) throws IOException {
+    MessageDigest md = Sha256.newDigest();
+    ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+    try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.READ)) {
+      long pos = 0;
+      while (pos < size) {
+        buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
+        int n = ch.read(buf, pos);
+        if (n < 0) {
+          throw new IOException(staging + " ended at " + pos + " of " + size + " bytes");
+        }
+        pos += n;
+        buf.flip();
+        md.update(buf);
+      }
+    }
+    return Sha256.hex(md.digest());
   }
 
   private static void throwIfFailed(StagedUpload upload) throws IOException {
@@ -253,7 +289,7 @@ public final class EmbeddingStore {
 
   private EmbeddingInfo describe(String collection, ObjectInfo obj, NpyHeader h) {
     ChunkManifest m = engine.manifest(obj);
-    String sha = m.sha256() != null ? m.sha256() : obj.metadata().get("streamfs-sha256");
+    String sha = m.sha256() != null ? m.sha256() : obj.metadata().get(SHA256_META);
     return new EmbeddingInfo(collection, obj.key(), h.rows(), h.dim(), obj.size(), sha, m.chunkSize(),
         obj.version(), h.headerLength());
   }

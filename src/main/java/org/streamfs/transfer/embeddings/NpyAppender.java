@@ -89,6 +89,9 @@ public final class NpyAppender {
     buf.asFloatBuffer().put(v);
     buf.position(buf.position() + v.length * NpyHeader.VALUE_BYTES);
     rows++;
+    if (flushedTo + buf.position() >= (nextChunkToReport + 1) * chunkSize && chunkSize != Long.MAX_VALUE) {
+      flush(); // a chunk is complete: hand it over now, not when the buffer fills
+    }
   }
 
   /** Writes the buffered rows and reports every chunk now complete. */

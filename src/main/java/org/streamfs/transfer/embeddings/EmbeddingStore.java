@@ -63,6 +63,11 @@ public final class EmbeddingStore {
     }
   }
 
+  /** Where staging files of uploads in progress live. */
+  public Path stagingDir() {
+    return stagingDir;
+  }
+
   /** The store key of a collection: prefix + name + {@code .npy} (unless the name ends in .npy already). */
   public static String keyFor(String collection, EmbeddingOptions options) throws StoreException {
     if (collection == null || collection.isBlank() || collection.endsWith("/")) {

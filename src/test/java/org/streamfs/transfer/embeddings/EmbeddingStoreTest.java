@@ -104,6 +104,17 @@ class EmbeddingStoreTest {
     assertEquals(0, fx.embeddings.readEmbeddings("empty", 0, 0).length);
   }
 
+  @Test
+  void streamingManagerDelegates() throws Exception {
+    EmbeddingInfo info = fx.engine.uploadEmbeddings(Rows.source(2000, 8), "via-engine", EmbeddingOptions.DEFAULTS);
+    assertEquals(2000, info.rows());
+    float[][] got = fx.engine.readEmbeddings("via-engine", 1990, 10);
+    for (int i = 0; i < 10; i++) {
+      assertArrayEquals(Rows.row(1990 + i, 8), got[i]);
+    }
+    assertEquals(fx.catalog.dir().resolve("embeddings"), fx.engine.embeddings().stagingDir());
+  }
+
   /** Vectors 0..n-1 from the generator, then one with a NaN at row {@code bad}. */
   private static EmbeddingSource withNanAt(long bad, int dim) {
     Iterator<float[]> good = Rows.iterator(bad, dim);

@@ -1,0 +1,134 @@
+package org.streamfs.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.streamfs.catalog.Catalog;
+import org.streamfs.cli.config.Sizes;
+import org.streamfs.store.ObjectStore;
+import org.streamfs.store.Stores;
+import org.streamfs.transfer.StreamingConfig;
+import org.streamfs.transfer.StreamingManager;
+import picocli.CommandLine.Option;
+
+/**
+ * Options every engine command shares (store, state dir, chunk size, parallelism, retries), and the wiring
+ * of store, catalog and engine from them. The default store is a local directory under the user's data
+ * directory, the default state dir lives under the user's cache directory; both are created 0700.
+ */
+public final class EngineOptions {
+  @Option(names = "--store", paramLabel = "URI", description = "Store URI: file:///abs/dir, s3://bucket/prefix?"
+      + "endpoint=…, couchdb://host:port/db (default: ${DEFAULT-VALUE}).", defaultValue = "${env:STREAMFS_STORE}")
+  String store;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", description = "Catalog and work files"
+      + " (default: $XDG_CACHE_HOME/streamfs/state).", defaultValue = "${env:STREAMFS_STATE_DIR}")
+  Path stateDir;
+
+  @Option(names = "--chunk-size", paramLabel = "SIZE", description = "Chunk size, e.g. 10M (default: chosen"
+      + " from the file size: 5M/10M/20M/50M).")
+  String chunkSize;
+
+  @Option(names = "--parallel", paramLabel = "N", description = "Chunks in flight at once (default: 4).",
+      defaultValue = "4")
+  int parallel;
+
+  @Option(names = "--max-retries", paramLabel = "N", description = "Retries per chunk (default: 3).",
+      defaultValue = "3")
+  int maxRetries;
+
+  @Option(names = "--retry-delay", paramLabel = "SECONDS", description = "First retry delay, doubled each"
+      + " time (default: 5).", defaultValue = "5")
+  double retryDelay;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", description = "Timeout of one store call"
+      + " (default: 300).", defaultValue = "300")
+  double timeout;
+
+  @Option(names = "--create-store", description = "Create the store (directory or database) if missing.")
+  boolean createStore;
+
+  static Path home() {
+    return Path.of(System.getProperty("user.home"));
+  }
+
+  static Path xdg(String env, String fallback) {
+    String v = System.getenv(env);
+    return v != null && !v.isBlank() ? Path.of(v) : home().resolve(fallback);
+  }
+
+  /** The default store directory: $XDG_DATA_HOME/streamfs/store. */
+  public static Path defaultStoreDir() {
+    return xdg("XDG_DATA_HOME", ".local/share").resolve("streamfs").resolve("store");
+  }
+
+  public Path stateDir() throws IOException {
+    Path dir = stateDir != null ? stateDir : xdg("XDG_CACHE_HOME", ".cache").resolve("streamfs").resolve("state");
+    return ensurePrivateDir(dir);
+  }
+
+  public static Path ensurePrivateDir(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir);
+    }
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    return dir;
+  }
+
+  public String storeUri() throws IOException {
+    if (store != null && !store.isBlank()) {
+      return store;
+    }
+    Path dir = ensurePrivateDir(defaultStoreDir());
+    return dir.toUri().toString();
+  }
+
+  public ObjectStore openStore() throws IOException {
+    boolean isDefault = store == null || store.isBlank();
+    ObjectStore s = Stores.open(storeUri(), createStore || isDefault);
+    try {
+      s.checkAccess();
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  public StreamingConfig config() {
+    StreamingConfig.Builder b = StreamingConfig.builder().parallelChunks(parallel).maxRetries(maxRetries)
+        .retryDelay(Duration.ofMillis((long) (retryDelay * 1000)))
+        .timeout(Duration.ofMillis((long) (timeout * 1000)))
+        .threadPoolSize(Math.max(parallel, 2));
+    if (chunkSize != null) {
+      b.chunkSizeBytes(Sizes.parse(chunkSize, 1, 2L * 1024 * 1024 * 1024 - 64));
+    }
+    return b.build();
+  }
+
+  /** Store + catalog + engine, closed together. */
+  public Engine open() throws IOException {
+    StreamingConfig cfg = config();
+    ObjectStore s = openStore();
+    Catalog c;
+    try {
+      c = Catalog.open(stateDir().resolve("catalog"));
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return new Engine(s, c, new StreamingManager(s, c, cfg));
+  }
+
+  /** The open engine of one command. */
+  public record Engine(ObjectStore store, Catalog catalog, StreamingManager manager) implements AutoCloseable {
+    @Override
+    public void close() {
+      manager.close();
+      catalog.close();
+      store.close();
+    }
+  }
+}

@@ -83,7 +83,9 @@ final class EmbeddingsCommand implements Runnable {
 
   /** Bad input data is the caller's to fix: exit 2 with the reason. */
   static CommandLine.ParameterException badInput(CommandLine cl, EmbeddingFormatException e) {
-    return new CommandLine.ParameterException(cl, e.getMessage(), e, null, null);
+    CommandLine.ParameterException pe = new CommandLine.ParameterException(cl, e.getMessage());
+    pe.initCause(e);
+    return pe;
   }
 
   @Command(name = "put", description = "Upload INPUT (raw float32 little-endian, a .npy file, or - for raw"

@@ -260,7 +260,6 @@ final class FileUploader {
       throw new IOException("store reports " + info.size() + " bytes for " + o.key() + ", expected "
           + o.totalSizeBytes());
     }
-    saga.forgetUpload(o.operationId(), o.uploadId());
     return finish(o, info, sha, done, progress);
   }
 
@@ -294,7 +293,7 @@ final class FileUploader {
     } else {
       ctx.catalog.putOperation(done);
     }
-    saga.forget(op.operationId());
+    saga.settle(op.operationId(), op.uploadId());
     progress.onProgress(100.0, done);
     return done;
   }

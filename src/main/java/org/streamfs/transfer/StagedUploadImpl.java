@@ -317,7 +317,7 @@ final class StagedUploadImpl implements StagedUpload {
         id = uploadId;
       }
       if (id != null) {
-        saga.rollback(o.operationId(), OperationStatus.IN_PROGRESS, null);
+        saga.settle(o.operationId(), null);
       }
       if (layout.chunkCount() == 0) {
         shas.clear();
@@ -469,7 +469,7 @@ final class StagedUploadImpl implements StagedUpload {
       op = done;
     }
     ctx.catalog.putOperationWithChunks(done, List.of());
-    saga.forget(done.operationId());
+    saga.settle(done.operationId(), null);
     Files.deleteIfExists(staging);
   }
 

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "embeddings", description = "Embedding collections: float32 matrices stored as .npy objects"
     + " under embeddings/, uploaded while read, read back by row range.",
     subcommands = {EmbeddingsCommand.Put.class, EmbeddingsCommand.Get.class, EmbeddingsCommand.Info.class,
-        EmbeddingsCommand.ListCollections.class})
+        EmbeddingsCommand.ListCollections.class, EmbeddingsCommand.Bench.class})
 final class EmbeddingsCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -285,6 +285,48 @@ final class EmbeddingsCommand implements Runnable {
                 : name + "\t" + o.size());
           }
         }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "bench", description = "Measure reads of N random row ranges of K rows of COLLECTION"
+      + " (verified chunk fetches, as 'get' does); prints rows/s, excluding JVM start-up.")
+  static final class Bench implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Parameters(index = "0", paramLabel = "COLLECTION")
+    String collection;
+
+    @Option(names = "--ranges", paramLabel = "N", defaultValue = "100", description = "Ranges (default 100).")
+    int ranges;
+
+    @Option(names = "--count", paramLabel = "K", defaultValue = "16", description = "Rows per range"
+        + " (default 16).")
+    int count;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default 1).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+      try (EngineOptions.Engine e = common.engine.open()) {
+        RowReader reader = e.manager().embeddings().reader(collection, common.options());
+        long total = reader.header().rows();
+        int k = (int) Math.min(count, total);
+        java.util.Random rnd = new java.util.Random(seed);
+        long chunks = 0;
+        double[] sum = {0};
+        long t0 = System.nanoTime();
+        for (int i = 0; i < ranges; i++) {
+          long from = (long) (rnd.nextDouble() * (total - k + 1));
+          chunks += reader.read(from, k, (r, v) -> sum[0] += v[0]);
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(java.util.Locale.ROOT, "ranges=%d rows_per_range=%d rows=%d seconds=%.3f rows_per_s=%.0f"
+            + " chunks_fetched=%d checksum=%.3f%n", ranges, k, (long) ranges * k, secs, ranges * (double) k / secs,
+            chunks, sum[0]);
       }
       return ExitCodes.OK;
     }

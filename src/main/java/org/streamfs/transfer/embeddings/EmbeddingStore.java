@@ -31,8 +31,9 @@ import org.streamfs.transfer.StreamingManager;
  * vectors into a staging file and hands each chunk to a {@link StagedUpload} as soon as it is complete (so
  * resume, rollback, checksums and progress are the engine's), then finalises the shape by rewriting the
  * header in chunk 0 and commits; {@link #readEmbeddings} fetches only the verified chunks that hold the
- * requested rows; {@link #info} reports shape, size and checksum. Bad input aborts the upload: no partial
- * collection ever appears. Thread-safe; uploads to different collections may run concurrently.
+ * requested rows, keeping the last few in a small LRU ({@link ChunkCache}); {@link #info} reports shape,
+ * size and checksum. Bad input aborts the upload: no partial collection ever appears. Thread-safe; uploads
+ * to different collections may run concurrently.
  */
 public final class EmbeddingStore {
   /** Largest header read to parse a collection's shape (NumPy refuses more than 10,000 bytes). */
@@ -46,6 +47,7 @@ public final class EmbeddingStore {
 
   private final StreamingManager engine;
   private final Path stagingDir;
+  private final ChunkCache chunks = new ChunkCache(ChunkCache.defaultBytes());
   private final Map<String, NpyHeader> headers = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, NpyHeader> eldest) {
@@ -278,8 +280,17 @@ public final class EmbeddingStore {
     ObjectInfo obj = stat(key, collection);
     NpyHeader h = header(obj);
     ChunkManifest m = engine.manifest(obj);
-    return new RowReader(h, obj.size(), m.chunkSize(), (i, dst) -> engine.fetchChunk(obj, m, i, dst),
-        "collection " + collection);
+    return new RowReader(h, obj.size(), m.chunkSize(), (i, size) -> {
+      ByteBuffer cached = chunks.get(obj.key(), obj.version(), i);
+      if (cached != null) {
+        return cached;
+      }
+      ByteBuffer buf = ByteBuffer.allocate(size);
+      engine.fetchChunk(obj, m, i, buf);
+      buf.flip();
+      chunks.put(obj.key(), obj.version(), i, buf);
+      return buf;
+    }, "collection " + collection);
   }
 
   /** Shape, size and checksum of the collection. */

@@ -12,10 +12,32 @@ import java.nio.ByteOrder;
  */
 public final class RowReader {
 
-  /** Fills {@code dst} (position 0, limit = the chunk's size) with chunk {@code index} of the file. */
+  /**
+   * Returns chunk {@code index} of the file ({@code size} bytes, from position 0); the reader does not
+   * modify it. {@link #into} adapts a fetcher that fills a caller's buffer.
+   */
   @FunctionalInterface
   public interface ChunkFetcher {
-    void fetch(int index, ByteBuffer dst) throws IOException;
+    ByteBuffer fetch(int index, int size) throws IOException;
+  }
+
+  /** Fills a caller's buffer (position 0, limit = the chunk's size) with chunk {@code index}. */
+  @FunctionalInterface
+  public interface ChunkFiller {
+    void fill(int index, ByteBuffer dst) throws IOException;
+  }
+
+  /** A fetcher that reuses one buffer of {@code capacity} bytes, filled by {@code filler}. */
+  public static ChunkFetcher into(int capacity, ChunkFiller filler) {
+    ByteBuffer[] buf = {null};
+    return (index, size) -> {
+      if (buf[0] == null) {
+        buf[0] = ByteBuffer.allocate(capacity);
+      }
+      ByteBuffer b = buf[0].clear().limit(size);
+      filler.fill(index, b);
+      return b.position(0).limit(size);
+    };
   }
 
   /** Receives rows in order; the array is reused between calls, copy it to keep it. */
@@ -79,15 +101,14 @@ public final class RowReader {
     float[] vector = new float[header.dim()];
     long row = fromRow;
     long pos = header.rowOffset(fromRow);
-    ByteBuffer chunk = null;
     for (int c = span[0]; c <= span[1]; c++) {
       long chunkStart = c * chunkSize;
       int size = (int) Math.min(chunkSize, fileSize - chunkStart);
-      if (chunk == null) {
-        chunk = ByteBuffer.allocate((int) Math.min(chunkSize, fileSize)).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer chunk = fetcher.fetch(c, size);
+      if (chunk.limit() - chunk.position() < size || chunk.position() != 0) {
+        throw new IOException(name + ": chunk " + c + " came back with " + chunk.remaining() + " bytes at "
+            + "position " + chunk.position() + ", expected " + size);
       }
-      chunk.clear().limit(size);
-      fetcher.fetch(c, chunk);
       long stop = Math.min(end, chunkStart + size);
       while (pos < stop) {
         int take = (int) Math.min(rowBuf.remaining(), stop - pos);

@@ -77,6 +77,13 @@ class EmbeddingStoreTest {
     fx.store.reset();
     fx.embeddings.readEmbeddings("docs", 5000, 1);
     assertTrue(fx.store.reads.get() <= 1, "reads for one row: " + fx.store.reads.get());
+    // walking the collection in batches smaller than a chunk fetches each chunk once (chunk cache)
+    fx.store.reset();
+    for (long from = 0; from < rows; from += 50) {
+      float[][] batch = fx.embeddings.readEmbeddings("docs", from, (int) Math.min(50, rows - from));
+      assertArrayEquals(Rows.row(from, dim), batch[0]);
+    }
+    assertTrue(fx.store.reads.get() <= chunks, "reads " + fx.store.reads + " for " + chunks + " chunks");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> fx.embeddings.readEmbeddings("docs", rows - 1, 2));
     assertTrue(e.getMessage().contains("has " + rows + " rows"), e.getMessage());

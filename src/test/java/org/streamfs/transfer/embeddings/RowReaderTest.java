@@ -47,11 +47,12 @@ class RowReaderTest {
     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
       long size = ch.size();
       List<Integer> fetched = new ArrayList<>();
-      RowReader reader = new RowReader(NpyHeader.parse(readHead(ch), "m"), size, chunkSize, (i, dst) -> {
+      RowReader reader = new RowReader(NpyHeader.parse(readHead(ch), "m"), size, chunkSize,
+          RowReader.into((int) Math.min(chunkSize, size), (i, dst) -> {
         fetched.add(i);
         assertEquals(Math.min(chunkSize, size - i * chunkSize), dst.remaining());
         ch.read(dst, i * chunkSize);
-      }, "m");
+      }), "m");
       Random rnd = new Random(chunkSize);
       for (int t = 0; t < 40; t++) {
         long from = rnd.nextInt((int) rows + 1);
@@ -77,13 +78,13 @@ class RowReaderTest {
     Path f = write(10, 2);
     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
       RowReader reader = new RowReader(NpyHeader.parse(readHead(ch), "m"), ch.size(), 64,
-          (i, dst) -> ch.read(dst, i * 64L), "collection m");
+          RowReader.into(64, (i, dst) -> ch.read(dst, i * 64L)), "collection m");
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> reader.read(8, 3));
       assertEquals("rows 8:11 are out of range: collection m has 10 rows", e.getMessage());
       assertThrows(IllegalArgumentException.class, () -> reader.read(-1, 1));
       assertEquals(0, reader.read(10, 0).length);
       EmbeddingFormatException short_ = assertThrows(EmbeddingFormatException.class,
-          () -> new RowReader(NpyHeader.parse(readHead(ch), "m"), ch.size() - 1, 64, (i, d) -> {}, "m"));
+          () -> new RowReader(NpyHeader.parse(readHead(ch), "m"), ch.size() - 1, 64, (i, n) -> null, "m"));
       assertTrue(short_.getMessage().contains("shorter than its .npy header declares"));
     }
   }

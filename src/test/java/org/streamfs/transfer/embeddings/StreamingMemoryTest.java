@@ -43,7 +43,7 @@ class StreamingMemoryTest {
       ByteBuffer head = ByteBuffer.allocate(128);
       ch.read(head, 0);
       RowReader reader = new RowReader(NpyHeader.parse(head.array(), "big"), size, CHUNK,
-          (i, dst) -> ch.read(dst, i * CHUNK), "big");
+          RowReader.into((int) CHUNK, (i, dst) -> ch.read(dst, i * CHUNK)), "big");
       Random rnd = new Random(42);
       for (int t = 0; t < 20; t++) {
         long from = (long) (rnd.nextDouble() * ROWS);

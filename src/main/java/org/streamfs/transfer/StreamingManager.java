@@ -38,6 +38,7 @@ public final class StreamingManager implements AutoCloseable {
   private final ChunkFetcher fetcher;
   private final StagedUploads staged;
   private final Verifier verifier;
+  private final ObjectStore namespaceStore;
   private org.streamfs.transfer.embeddings.EmbeddingStore embeddings;
   private final ExecutorService async = Executors.newCachedThreadPool(EngineContext.daemon("streamfs-op"));
 
@@ -49,14 +50,22 @@ public final class StreamingManager implements AutoCloseable {
     this.downloader = new FileDownloader(ctx, saga, fetcher);
     this.staged = new StagedUploads(ctx, saga);
     this.verifier = new Verifier(ctx, fetcher);
+    ObjectStore timed = config.timeout() == null || config.timeout().isZero() ? store
+        : new org.streamfs.store.middleware.TimeoutStore(store, config.timeout());
+    this.namespaceStore = new org.streamfs.store.middleware.RetryingStore(timed, ctx.retry.policy());
   }
 
   public StreamingConfig config() {
     return ctx.config;
   }
 
+  /**
+   * The store for namespace operations (stat, list, small puts, deletes, renames, metadata): calls are
+   * timed out and retried by the store middleware with the engine's settings. Transfers use their own
+   * per-chunk retries, which count into the operation's retry count.
+   */
   public ObjectStore store() {
-    return ctx.store;
+    return namespaceStore;
   }
 
   public Catalog catalog() {
@@ -190,6 +199,25 @@ public final class StreamingManager implements AutoCloseable {
     }
     if (!op.status().isActive() && !(cleanup && op.status() == OperationStatus.CANCELLED)) {
       return false;
+    }
+    if (op.status() == OperationStatus.IN_PROGRESS && op.kind() != OperationKind.MOUNT_WRITE) {
+      // Possibly running in another process: ask it to stop, and give it a moment to do so itself.
+      ctx.requestCancel(operationId, cleanup);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline && ctx.operation(operationId).status() == OperationStatus.IN_PROGRESS) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (ctx.operation(operationId).status() != OperationStatus.IN_PROGRESS) {
+        ctx.clearCancel(operationId);
+        return true;
+      }
+      // Nobody reacted: the process that ran it is gone. Cancel it here.
+      ctx.clearCancel(operationId);
     }
     if (cleanup) {
       saga.rollback(operationId, OperationStatus.CANCELLED, "cancelled by user (cleaned up)");

@@ -18,8 +18,9 @@ python3 -c 'import numpy' 2>/dev/null || { echo "bench: needs python3-numpy" >&2
 scratch=$(mktemp -d /var/tmp/streamfs-bench-emb.XXXXXX)
 mnt="$scratch/mnt"; mounted=""
 cleanup() {
-  if [ -n "$mounted" ]; then fusermount3 -u "$mnt" 2>/dev/null || fusermount -u "$mnt" 2>/dev/null || true; fi
-  if [ -n "${mount_pid:-}" ]; then kill "$mount_pid" 2>/dev/null || true; wait "$mount_pid" 2>/dev/null || true; fi
+  if [ -n "$mounted" ]; then
+    "$root/bin/streamfs" umount "$mnt" >/dev/null 2>&1 || fusermount -u "$mnt" 2>/dev/null || true
+  fi
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -69,9 +70,9 @@ done
 
 if [ "${MOUNT:-1}" != 0 ] && "$root/bin/streamfs" --help 2>/dev/null | grep -q '^  mount ' && [ -e /dev/fuse ]; then
   mkdir -p "$mnt"
+  # the mount shares the state dir, so it verifies chunks against the manifests recorded at upload
   STREAMFS_PLAIN_PROGRESS=1 "$root/bin/streamfs" mount --store "file://$scratch/store" \
-    --state-dir "$scratch/mstate" "$mnt" >"$scratch/mount.log" 2>&1 & mount_pid=$!
-  for _ in $(seq 1 200); do mountpoint -q "$mnt" && break; sleep 0.1; done
+    --state-dir "$scratch/state" "${chunk_opt[@]}" "$mnt" >"$scratch/mount.log" 2>&1 || true
   if mountpoint -q "$mnt"; then
     mounted=1
     for r in $(seq 1 "$runs"); do

@@ -27,20 +27,21 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code streamfs embeddings put|get|info|list}: embedding collections stored as NumPy {@code .npy} objects
  * (see {@link EmbeddingStore}). Bad input data (a length not a multiple of dim×4, NaN, a dimension
- * mismatch) is reported as a usage error (exit 2) after the upload was rolled back.
+ * mismatch) is reported as a usage error (exit 2) after the upload was rolled back. An upload killed
+ * before it read all its rows is rolled back, one killed after is completed, by {@code embeddings resume}.
  */
 @Command(name = "embeddings", description = "Embedding collections: float32 matrices stored as .npy objects"
     + " under embeddings/, uploaded while read, read back by row range.",
     subcommands = {EmbeddingsCommand.Put.class, EmbeddingsCommand.Get.class, EmbeddingsCommand.Info.class,
-        EmbeddingsCommand.ListCollections.class, EmbeddingsCommand.Bench.class})
+        EmbeddingsCommand.ListCollections.class, EmbeddingsCommand.Resume.class, EmbeddingsCommand.Bench.class})
 final class EmbeddingsCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: put, get, info"
-        + " or list");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: put, get, info,"
+        + " list, resume or bench");
   }
 
   /** Options shared by the subcommands. */
@@ -287,6 +288,44 @@ final class EmbeddingsCommand implements Runnable {
         }
       }
       return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "resume", description = "After a crash or kill of 'embeddings put': uploads that had"
+      + " read all their rows are completed, those cut off while reading are rolled back (nothing partial"
+      + " is ever visible). Uploads still running are left alone.")
+  static final class Resume implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Option(names = "--no-wait", description = "Return once resumed uploads are queued.")
+    boolean noWait;
+
+    @Override
+    public Integer call() throws Exception {
+      try (EngineOptions.Engine e = common.engine.open()) {
+        java.util.List<org.streamfs.model.StreamingOperation> acted = e.manager().embeddings().recover();
+        for (var op : acted) {
+          boolean resumed = op.status() != org.streamfs.model.OperationStatus.FAILED;
+          System.out.println(op.operationId() + "\t" + op.key() + "\t" + (resumed ? "resuming" : "rolled back"));
+        }
+        if (!noWait && !e.manager().awaitCommitted(java.time.Duration.ofDays(1))) {
+          throw new IOException("resumed uploads did not complete");
+        }
+        int failed = 0;
+        for (var op : acted) {
+          var now = e.manager().getOperation(op.operationId());
+          if (!noWait && now.status() == org.streamfs.model.OperationStatus.FAILED
+              && op.status() != org.streamfs.model.OperationStatus.FAILED) {
+            System.err.println("embeddings resume: " + op.key() + " failed: " + now.error());
+            failed++;
+          }
+        }
+        if (acted.isEmpty()) {
+          System.err.println("embeddings resume: nothing to resume");
+        }
+        return failed == 0 ? ExitCodes.OK : ExitCodes.TRANSFER_FAILED;
+      }
     }
   }
 

@@ -348,6 +348,15 @@ public final class StreamingManager implements AutoCloseable {
     return staged.recover();
   }
 
+  /**
+   * {@link #recoverStagedUploads()} restricted to the staged uploads {@code which} accepts: for a client
+   * other than the mount (embeddings uploads) that must not touch the mount's files.
+   */
+  public List<StreamingOperation> recoverStagedUploads(
+      java.util.function.Predicate<StreamingOperation> which) throws IOException {
+    return staged.recover(which);
+  }
+
   /** Writes the bytes a rolled-back staged upload held (base version overlaid with staged chunks) to dest. */
   public void recoverStaged(String operationId, Path dest) throws IOException {
     staged.recoverTo(operationId, dest);

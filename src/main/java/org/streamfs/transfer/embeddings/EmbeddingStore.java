@@ -14,11 +14,13 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.streamfs.model.Sha256;
+import org.streamfs.model.StreamingOperation;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.StoreException;
 import org.streamfs.store.StoreKeys;
@@ -112,10 +114,18 @@ public final class EmbeddingStore {
     }
     Path staging = Files.createTempFile(stagingDir, STAGING_PREFIX, ".npy",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    StagingLock lock;
     StagedUpload upload;
+    try {
+      lock = StagingLock.acquire(staging);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(staging);
+      throw e;
+    }
     try {
       upload = engine.openStagedUpload(key, staging, base);
     } catch (IOException | RuntimeException e) {
+      lock.release();
       Files.deleteIfExists(staging);
       throw e;
     }
@@ -124,6 +134,7 @@ public final class EmbeddingStore {
       committed = writeAndCommit(source, upload, staging, base, baseHeader, options);
     } catch (IOException | RuntimeException | Error e) {
       upload.abort(source.name() + ": " + e.getMessage());
+      lock.release();
       if (e instanceof EmbeddingFormatException) {
         // bad input: nothing worth recovering, and the caller has the error; other failures keep the
         // staged bytes and a FAILED operation for 'streamfs recover' until the retention period ends
@@ -132,7 +143,7 @@ public final class EmbeddingStore {
       }
       throw e;
     }
-    return committed.thenApply(stored -> {
+    return committed.whenComplete((x, e) -> lock.release()).thenApply(stored -> {
       try {
         Files.deleteIfExists(staging);
         return describe(collection, stored, header(stored));
@@ -140,6 +151,25 @@ public final class EmbeddingStore {
         throw new CompletionException(e);
       }
     });
+  }
+
+  /**
+   * After a crash of a process that was uploading to this staging directory: uploads that had been
+   * committed resume (completing in the background; {@link StreamingManager#awaitCommitted} waits for
+   * them), those still being written are rolled back. Uploads still running in a live process (their
+   * staging lock is held) and the mount's staged files are not touched. Returns the operations acted on.
+   */
+  public List<StreamingOperation> recover() throws IOException {
+    Path dir = stagingDir.toAbsolutePath();
+    List<StreamingOperation> acted = engine.recoverStagedUploads(op -> {
+      Path p = Path.of(op.fileName());
+      return p.startsWith(dir) && p.getFileName().toString().startsWith(STAGING_PREFIX)
+          && !StagingLock.inUse(p);
+    });
+    for (StreamingOperation op : acted) {
+      Files.deleteIfExists(StagingLock.lockFile(Path.of(op.fileName())));
+    }
+    return acted;
   }
 
   private static <T> T await(CompletableFuture<T> f, String key) throws IOException {

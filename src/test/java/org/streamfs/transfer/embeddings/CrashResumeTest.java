@@ -63,7 +63,7 @@ class CrashResumeTest {
 
     try (EngineFixture fx = new EngineFixture(dir, CHUNK)) {
       assertThrows(NoSuchFileException.class, () -> fx.embeddings.info("crash"), "not visible before resume");
-      List<StreamingOperation> acted = fx.engine.recoverStagedUploads();
+      List<StreamingOperation> acted = fx.embeddings.recover();
       assertEquals(1, acted.size(), acted.toString());
       assertTrue(fx.engine.awaitCommitted(Duration.ofSeconds(60)));
       assertEquals(OperationStatus.COMPLETED, fx.engine.getOperation(acted.get(0).operationId()).status());
@@ -96,7 +96,7 @@ class CrashResumeTest {
     kill9(p);
     assertFalse(Files.readString(log).contains("COMMITTED"));
     try (EngineFixture fx = new EngineFixture(dir, CHUNK)) {
-      List<StreamingOperation> acted = fx.engine.recoverStagedUploads();
+      List<StreamingOperation> acted = fx.embeddings.recover();
       assertEquals(1, acted.size());
       assertEquals(OperationStatus.FAILED, acted.get(0).status());
       assertThrows(NoSuchFileException.class, () -> fx.embeddings.info("open"));
@@ -106,6 +106,48 @@ class CrashResumeTest {
           EmbeddingOptions.DEFAULTS);
       assertEquals(rows, info.rows());
       assertArrayEquals(Rows.row(rows - 1, DIM), fx.embeddings.readEmbeddings("open", rows - 1, 1)[0]);
+    }
+  }
+
+  @Test
+  void recoverLeavesRunningUploadsAlone() throws Exception {
+    try (EngineFixture fx = new EngineFixture(dir, CHUNK)) {
+      java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+      java.util.Iterator<float[]> gen = Rows.iterator(3000, DIM);
+      EmbeddingSource slow = EmbeddingSource.of(DIM, new java.util.Iterator<>() {
+        long n;
+
+        @Override
+        public boolean hasNext() {
+          return gen.hasNext();
+        }
+
+        @Override
+        public float[] next() {
+          if (++n == 1500) {
+            try {
+              gate.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return gen.next();
+        }
+      });
+      java.util.concurrent.CompletableFuture<EmbeddingInfo> running =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+              return fx.embeddings.uploadEmbeddings(slow, "live", EmbeddingOptions.DEFAULTS);
+            } catch (IOException e) {
+              throw new java.util.concurrent.CompletionException(e);
+            }
+          });
+      while (fx.engine.listActiveOperations().isEmpty()) {
+        Thread.sleep(10);
+      }
+      assertEquals(List.of(), fx.embeddings.recover(), "an upload in progress is not recovered");
+      gate.countDown();
+      assertEquals(3000, running.get(60, TimeUnit.SECONDS).rows());
     }
   }
 

@@ -117,6 +117,54 @@ class EmbeddingsCliTest {
   }
 
   @Test
+  void putKilledWhileReadingStdinIsRolledBackByResume() throws Exception {
+    int dim = 64;
+    List<String> args = new ArrayList<>(List.of("embeddings", "put", "--dim", "64", "-", "cut",
+        "--store", dir.resolve("store").toUri().toString(), "--create-store",
+        "--state-dir", dir.resolve("state").toString(), "--chunk-size", "64K"));
+    Path log = dir.resolve("put.log");
+    Process p = new ProcessBuilder(ChildJvm.command("256m", Main.class, args.toArray(String[]::new)))
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ByteBuffer b = ByteBuffer.allocate(dim * 4).order(ByteOrder.LITTLE_ENDIAN);
+    try (var stdin = p.getOutputStream()) {
+      for (long r = 0; r < 3000; r++) { // 750 KB: several chunks handed to the engine
+        b.clear();
+        for (int c = 0; c < dim; c++) {
+          b.putFloat(Rows.value(r, c));
+        }
+        stdin.write(b.array());
+      }
+      stdin.flush();
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      Path uploads = dir.resolve("store").resolve(".streamfs-uploads");
+      while (System.nanoTime() < deadline && !partsExist(uploads)) {
+        Thread.sleep(20);
+      }
+      assertTrue(partsExist(uploads), "parts were uploaded while stdin was still open");
+      p.destroyForcibly();
+      p.waitFor();
+    }
+    assertEquals(137, p.exitValue(), Files.readString(log));
+    Result resume = cli(null, "embeddings", "resume");
+    assertEquals(0, resume.code(), resume.err());
+    assertTrue(resume.out().contains("embeddings/cut.npy\trolled back"), resume.out());
+    assertEquals(3, cli(null, "embeddings", "info", "cut").code());
+    assertTrue(!partsExist(dir.resolve("store").resolve(".streamfs-uploads")), "multipart upload aborted");
+    Result again = cli(null, "embeddings", "resume");
+    assertEquals(0, again.code());
+    assertTrue(again.err().contains("nothing to resume"), again.err());
+  }
+
+  private static boolean partsExist(Path uploads) throws IOException {
+    if (!Files.isDirectory(uploads)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.walk(uploads)) {
+      return s.anyMatch(f -> f.getFileName().toString().startsWith("part-"));
+    }
+  }
+
+  @Test
   void badInputExitsTwoAndStoresNothing() throws Exception {
     Result odd = cli(rawFile(100, 5, 3), "embeddings", "put", "--dim", "5", "-", "bad");
     assertEquals(2, odd.code(), odd.err());

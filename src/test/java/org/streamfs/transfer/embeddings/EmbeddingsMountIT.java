@@ -68,7 +68,7 @@ class EmbeddingsMountIT {
     String store = dir.resolve("store").toUri().toString();
     String state = dir.resolve("state").toString();
     int dim = 96;
-    long rows = 40_000; // 15 MiB: 3 chunks of 5 MiB... at 1 MiB chunks, 15
+    long rows = 40_000; // 15 MiB in chunks of 1 MiB
     Path raw = dir.resolve("in.f32");
     Python.run(String.join("\n", "import sys",
         "with open(sys.argv[1], 'wb') as f:",

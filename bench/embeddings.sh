@@ -62,7 +62,7 @@ for r in $(seq 1 "$runs"); do
   measure m sh -c "\"$root/bin/streamfs\" get embeddings/c$r.npy $scratch/whole$r.npy -q --store file://$scratch/store --state-dir $scratch/state >/dev/null"; get_t+=("${m% *}")
   rm -f "$scratch/whole$r.npy"
   line=$(sf embeddings bench "c$r" --ranges "$ranges" --count "$k" --seed "$r")
-  rr_rate+=("$(sed -n 's/.*rows_per_s=\([0-9]*\).*/\1/p' <<<"$line")"); chunks=$(sed -n 's/.*chunks_fetched=\([0-9]*\).*/\1/p' <<<"$line")
+  rr_rate+=("$(sed -n 's/.*rows_per_s=\([0-9]*\).*/\1/p' <<<"$line")"); chunks=$(sed -n 's/.*chunks_touched=\([0-9]*\).*/\1/p' <<<"$line")
   line=$(sf embeddings bench "c$r" --ranges 1 --count "$rows")
   whole_rate+=("$(sed -n 's/.*rows_per_s=\([0-9]*\).*/\1/p' <<<"$line")")
   np_local+=("$(np_ranges "$scratch/store/embeddings/c$r.npy")")
@@ -89,7 +89,7 @@ put_m=$(median "${put_t[@]}"); get_m=$(median "${get_t[@]}")
 rr_m=$(median "${rr_rate[@]}"); whole_m=$(median "${whole_rate[@]}"); npl_m=$(median "${np_local[@]}")
 get_rows=$(echo "$rows / $get_m" | bc -l)
 echo "# embeddings benchmark: ${rows} x ${dim} float32 ($size_mib MiB), $runs runs, medians; random ranges: $ranges x $k rows"
-echo "# ($(date -u +%F), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); chunks fetched per random run: ${chunks})"
+echo "# ($(date -u +%F), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); chunks touched per random run: ${chunks})"
 printf '| %-64s | %12s | %-22s |\n' "read path" "rows/s" "vs whole-file read"
 printf '|%s|%s|%s|\n' ------------------------------------------------------------------ -------------- ------------------------
 printf '| %-64s | %12.0f | %-22s |\n' "streamfs get, whole file (CLI, incl. JVM start)" "$get_rows" "-"

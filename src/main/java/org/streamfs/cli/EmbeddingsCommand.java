@@ -364,7 +364,7 @@ final class EmbeddingsCommand implements Runnable {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf(java.util.Locale.ROOT, "ranges=%d rows_per_range=%d rows=%d seconds=%.3f rows_per_s=%.0f"
-            + " chunks_fetched=%d checksum=%.3f%n", ranges, k, (long) ranges * k, secs, ranges * (double) k / secs,
+            + " chunks_touched=%d checksum=%.3f%n", ranges, k, (long) ranges * k, secs, ranges * (double) k / secs,
             chunks, sum[0]);
       }
       return ExitCodes.OK;

@@ -4,22 +4,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import org.streamfs.model.Sha256;
 import org.streamfs.model.StreamingOperation;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.StoreException;
@@ -40,12 +34,8 @@ import org.streamfs.transfer.StreamingManager;
 public final class EmbeddingStore {
   /** Largest header read to parse a collection's shape (NumPy refuses more than 10,000 bytes). */
   private static final int HEADER_PROBE = 1 << 16;
-  /** Rows between checks for a background upload failure. */
-  private static final int FAILURE_CHECK_ROWS = 1024;
   /** Name prefix of this class's staging files. */
   static final String STAGING_PREFIX = "embeddings-";
-  /** Object metadata holding the whole-file SHA-256 (the engine's name for it). */
-  static final String SHA256_META = "streamfs-sha256";
 
   private final StreamingManager engine;
   private final Path stagingDir;
@@ -131,7 +121,7 @@ public final class EmbeddingStore {
     }
     CompletableFuture<ObjectInfo> committed;
     try {
-      committed = writeAndCommit(source, upload, staging, base, baseHeader, options);
+      committed = new CollectionWriter(engine, upload, staging).writeAndCommit(source, base, baseHeader, options);
     } catch (IOException | RuntimeException | Error e) {
       upload.abort(source.name() + ": " + e.getMessage());
       lock.release();
@@ -188,111 +178,6 @@ public final class EmbeddingStore {
     }
   }
 
-  private CompletableFuture<ObjectInfo> writeAndCommit(EmbeddingSource source, StagedUpload upload, Path staging,
-      ObjectInfo base, NpyHeader baseHeader, EmbeddingOptions options) throws IOException {
-    long chunkSize = upload.chunkSize();
-    int headerLength = baseHeader == null ? NpyHeader.FIXED_LENGTH : baseHeader.headerLength();
-    long startRows = baseHeader == null ? 0 : baseHeader.rows();
-    long size;
-    long rows;
-    try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-      if (base != null) {
-        prefillFromBase(ch, base, baseHeader, chunkSize);
-      }
-      NpyAppender out = new NpyAppender(ch, source.dim(), headerLength, startRows, chunkSize, i -> {
-        upload.markDirty(i);
-        upload.chunkComplete(i);
-      }, options.allowNonFinite(), source.name());
-      long n = 0;
-      for (float[] v = source.next(); v != null; v = source.next()) {
-        out.append(v);
-        if (++n % FAILURE_CHECK_ROWS == 0) {
-          throwIfFailed(upload);
-          if (Thread.interrupted()) {
-            throw new InterruptedIOException("embeddings upload of " + upload.key() + " interrupted");
-          }
-        }
-      }
-      size = out.finish();
-      rows = out.rows();
-      ch.force(false);
-      int last = size == 0 ? 0 : (int) ((size - 1) / chunkSize);
-      // the header chunk and the rest: full chunks go now, the last partial one is sent by the commit
-      for (int i = 0; i <= last; i = i == 0 ? Math.max(1, out.firstUnreportedChunk()) : i + 1) {
-        upload.markDirty(i);
-        if ((i + 1) * chunkSize <= size) {
-          upload.chunkComplete(i);
-        }
-      }
-    }
-    throwIfFailed(upload);
-    Map<String, String> meta = new HashMap<>(options.metadata());
-    if (base == null) {
-      // appending leaves the copied chunks out of the staging file: their hash would need a download
-      meta.put(SHA256_META, wholeFileSha256(staging, size));
-    }
-    meta.put("embeddings-dtype", "<f4");
-    meta.put("embeddings-dim", Integer.toString(source.dim()));
-    meta.put("embeddings-rows", Long.toString(rows));
-    meta.putIfAbsent("mode", Integer.toString(0100644));
-    Instant now = Instant.now();
-    meta.putIfAbsent("mtime", now.getEpochSecond() + "." + String.format("%09d", now.getNano()));
-    return upload.commit(size, meta);
-  }
-
-  /** Appending: chunk 0 (header) and the chunk holding the old end are rewritten, so stage them whole. */
-  private void prefillFromBase(FileChannel ch, ObjectInfo base, NpyHeader h, long chunkSize)
-      throws IOException {
-    ChunkManifest m = engine.manifest(base);
-    long oldSize = h.fileSize();
-    int lastOld = (int) ((oldSize - 1) / chunkSize);
-    if (m.chunkSize() != chunkSize) {
-      throw new IOException("cannot append to " + base.key() + ": it was stored in chunks of "
-          + m.chunkSize() + " bytes, this upload uses " + chunkSize);
-    }
-    for (int i : lastOld == 0 ? new int[] {0} : new int[] {0, lastOld}) {
-      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(chunkSize, base.size() - i * chunkSize));
-      engine.fetchChunk(base, m, i, buf);
-      buf.flip();
-      buf.limit((int) Math.min(buf.limit(), oldSize - i * chunkSize)); // drop anything past the rows
-      while (buf.hasRemaining()) {
-        ch.write(buf, i * chunkSize + buf.position());
-      }
-    }
-  }
-
-  /**
-   * The whole-file SHA-256, read back from the staging file (the header changes last, so it cannot be
-   * hashed while rows stream; the read usually comes from the page cache). The engine records per-chunk
-   * checksums of staged uploads, this is the seed's file checksum that {@link #info} reports.
-   */
-  private static String wholeFileSha256(Path staging, long size) throws IOException {
-    MessageDigest md = Sha256.newDigest();
-    ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-    try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.READ)) {
-      long pos = 0;
-      while (pos < size) {
-        buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
-        int n = ch.read(buf, pos);
-        if (n < 0) {
-          throw new IOException(staging + " ended at " + pos + " of " + size + " bytes");
-        }
-        pos += n;
-        buf.flip();
-        md.update(buf);
-      }
-    }
-    return Sha256.hex(md.digest());
-  }
-
-  private static void throwIfFailed(StagedUpload upload) throws IOException {
-    IOException f = upload.failure();
-    if (f != null) {
-      throw new IOException("embeddings upload of " + upload.key() + " failed in the background: "
-          + f.getMessage(), f);
-    }
-  }
-
   /** Rows [fromRow, fromRow+count) of the collection; fetches only the chunks that hold them. */
   public float[][] readEmbeddings(String collection, long fromRow, int count) throws IOException {
     return reader(collection, EmbeddingOptions.DEFAULTS).read(fromRow, count);
@@ -335,7 +220,7 @@ public final class EmbeddingStore {
 
   private EmbeddingInfo describe(String collection, ObjectInfo obj, NpyHeader h) {
     ChunkManifest m = engine.manifest(obj);
-    String sha = m.sha256() != null ? m.sha256() : obj.metadata().get(SHA256_META);
+    String sha = m.sha256() != null ? m.sha256() : obj.metadata().get(CollectionWriter.SHA256_META);
     return new EmbeddingInfo(collection, obj.key(), h.rows(), h.dim(), obj.size(), sha, m.chunkSize(),
         obj.version(), h.headerLength());
   }

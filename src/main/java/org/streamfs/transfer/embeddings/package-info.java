@@ -19,9 +19,9 @@
  *
  * <p><b>Upload path.</b> {@link org.streamfs.transfer.embeddings.EmbeddingStore#uploadEmbeddings} pulls
  * vectors from an {@link org.streamfs.transfer.embeddings.EmbeddingSource} (an iterator, a raw float32
- * stream, a {@code .npy} file) and appends them through
+ * stream, a {@code .npy} file) and {@code CollectionWriter} appends them through
  * {@link org.streamfs.transfer.embeddings.NpyAppender} (a 1 MiB buffer: memory is flat in the matrix size)
- * to a staging file under the state directory. The file is the source of a
+ * to a staging file under the state directory ({@code <state>/embeddings}, 0700). The file is the source of a
  * {@link org.streamfs.transfer.StagedUpload} of the engine, exactly as a file being written in the mount:
  * every chunk 1..n-2 is handed over ({@code markDirty} + {@code chunkComplete}) the moment its last byte is
  * written and uploads in the background while generation goes on, bounded by the engine's upload queue
@@ -34,12 +34,24 @@
  * untouched. Appending to an existing collection stages only chunk 0 and the chunk holding the old end from
  * the existing object; the engine copies the chunks in between server-side from the base version.
  *
+ * <p><b>Crashes.</b> The engine records each upload as a staged upload (kind MOUNT_WRITE, staging path
+ * in the operation). Killed before the commit (rows were still being read), it is rolled back; killed
+ * after, it resumes and sends only the chunks the store does not hold.
+ * {@link org.streamfs.transfer.embeddings.EmbeddingStore#recover} ({@code streamfs embeddings resume})
+ * does both for this staging directory only, never for the mount's files, and skips uploads still running:
+ * each live upload holds an OS lock on {@code <staging>.lock} ({@code StagingLock}), which the kernel
+ * drops when the process dies.
+ *
  * <p><b>Read path.</b> {@link org.streamfs.transfer.embeddings.RowReader} maps a row range to the chunks
  * holding it and fetches only those, each verified against the engine's manifest, assembling rows that
  * straddle two chunks; rows are handed out one at a time, so one chunk buffer bounds memory whatever the
- * range.
+ * range. A small LRU of verified chunks ({@code ChunkCache}, an eighth of the heap, at most 64 MiB) makes
+ * a walk through a collection in batches smaller than a chunk fetch each chunk once. Random single-row
+ * reads still cost a whole chunk each (the price of per-chunk verification): collections read mostly at
+ * random are best uploaded with a smaller {@code --chunk-size} (see bench/embeddings.sh).
  *
  * <p>Threading: an upload runs on the caller's thread (the engine's uploader threads do the network I/O);
- * {@code EmbeddingStore} holds no lock across I/O (its header cache is guarded by itself alone).
+ * {@code EmbeddingStore} holds no lock across I/O (its header cache and the chunk cache are each guarded
+ * by themselves alone, never nested).
  */
 package org.streamfs.transfer.embeddings;

@@ -107,6 +107,7 @@ public final class Catalog implements AutoCloseable {
     env.write("store operation " + op.operationId(), txn -> operations.put(txn, key, value));
   }
 
+  /** The operation's record, or empty if there is none. */
   public Optional<StreamingOperation> getOperation(String operationId)
       throws ChunkMetadataCorruptException {
     byte[] key = Keys.operation(operationId);
@@ -205,8 +206,36 @@ public final class Catalog implements AutoCloseable {
   /** Chunk records of an operation in index order. */
   public List<ChunkMetadata> chunks(String operationId) throws ChunkMetadataCorruptException {
     byte[] prefix = Keys.childPrefix(operationId);
-    List<Map.Entry<byte[], byte[]>> entries =
-        env.read("read chunks of operation " + operationId, txn -> CatalogEnv.scan(txn, chunks, prefix));
+    return decodeChunks(operationId,
+        env.read("read chunks of operation " + operationId, txn -> CatalogEnv.scan(txn, chunks, prefix)));
+  }
+
+  /** An operation with its chunk records, read in one transaction so that they agree with each other. */
+  public record OperationState(StreamingOperation operation, List<ChunkMetadata> chunks) {
+    public OperationState {
+      chunks = List.copyOf(chunks);
+    }
+  }
+
+  /** The operation and its chunk records from one snapshot (e.g. to resume it); empty if none. */
+  public Optional<OperationState> operationWithChunks(String operationId)
+      throws ChunkMetadataCorruptException {
+    byte[] key = Keys.operation(operationId);
+    byte[] prefix = Keys.childPrefix(operationId);
+    Map.Entry<byte[], List<Map.Entry<byte[], byte[]>>> raw = env.read("read operation " + operationId,
+        txn -> {
+          byte[] value = operations.get(txn, key);
+          return value == null ? null : Map.entry(value, CatalogEnv.scan(txn, chunks, prefix));
+        });
+    if (raw == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new OperationState(codec.decodeOperation(operationId, raw.getKey()),
+        decodeChunks(operationId, raw.getValue())));
+  }
+
+  private List<ChunkMetadata> decodeChunks(String operationId, List<Map.Entry<byte[], byte[]>> entries)
+      throws ChunkMetadataCorruptException {
     List<ChunkMetadata> out = new ArrayList<>(entries.size());
     for (Map.Entry<byte[], byte[]> e : entries) {
       int index = Keys.chunkIndexOf(e.getKey());

@@ -29,7 +29,7 @@ final class RecordCodec {
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+      .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
 
   byte[] encode(Object record) {
     ObjectNode node = mapper.createObjectNode();
@@ -81,6 +81,8 @@ final class RecordCodec {
     JsonNode tree;
     try {
       tree = mapper.readTree(value);
+    } catch (JsonProcessingException e) {
+      throw corrupt(operationId, what, "not JSON (" + e.getOriginalMessage() + ")", e);
     } catch (IOException e) {
       throw corrupt(operationId, what, "not JSON", e);
     }

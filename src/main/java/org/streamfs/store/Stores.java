@@ -9,13 +9,14 @@ import org.streamfs.store.local.LocalStore;
 
 /**
  * Opens a store from its URI, the form users give on the command line ({@code --store}) and in
- * configuration: {@code file:///absolute/dir} for the local-directory store. Each scheme is one case of a
+ * configuration: {@code file:///absolute/dir} for the local-directory store, {@code couchdb://host:port/db}
+ * and {@code couchdbs://...} (TLS) for CouchDB. Each scheme is one case of a
  * switch that hands the parsed URI to its adapter; a URI that cannot be understood is refused with a message
  * naming what was wrong and the schemes that are known. Nothing here holds or logs credentials.
  */
 public final class Stores {
   /** The schemes {@link #open} understands, for error messages and help texts. */
-  public static final List<String> SCHEMES = List.of("file");
+  public static final List<String> SCHEMES = List.of("file", "s3", "couchdb", "couchdbs");
 
   private Stores() {}
 
@@ -40,6 +41,15 @@ public final class Stores {
     switch (scheme.toLowerCase(java.util.Locale.ROOT)) {
       case "file":
         return LocalStore.open(filePath(uri, u), create);
+      case "s3":
+        try {
+          return org.streamfs.store.s3.S3Store.open(u);
+        } catch (IllegalArgumentException e) {
+          throw bad(uri, e.getMessage());
+        }
+      case "couchdb":
+      case "couchdbs":
+        return org.streamfs.store.couchdb.CouchDbStores.fromUri(u, create);
       default:
         throw bad(uri, "unknown scheme '" + scheme + "'; known schemes: " + String.join(", ", SCHEMES));
     }
@@ -61,6 +71,11 @@ public final class Stores {
   }
 
   private static StoreException bad(String uri, String why) {
-    return new StoreException(Kind.PERMANENT, null, "invalid store URI '" + uri + "': " + why);
+    return new StoreException(Kind.PERMANENT, null, "invalid store URI '" + redacted(uri) + "': " + why);
+  }
+
+  /** The URI with any user-info (user:secret@) replaced, so that a refusal never echoes a credential. */
+  static String redacted(String uri) {
+    return uri == null ? null : uri.replaceAll("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@", "$1***@");
   }
 }

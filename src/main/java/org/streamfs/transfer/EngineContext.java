@@ -34,7 +34,7 @@ final class EngineContext implements AutoCloseable {
   final StreamingConfig config;
   final ExecutorService workers;
   final ExecutorService callPool;
-  final RetryPolicy retry;
+  final Retrier retry;
   final Manifests manifests;
   /** Operations running in this process: id → cancel flag holder. */
   final Map<String, Running> running = new ConcurrentHashMap<>();
@@ -54,7 +54,7 @@ final class EngineContext implements AutoCloseable {
     this.config = config;
     this.workers = Executors.newFixedThreadPool(config.threadPoolSize(), daemon("streamfs-worker"));
     this.callPool = Executors.newCachedThreadPool(daemon("streamfs-call"));
-    this.retry = new RetryPolicy(config, callPool);
+    this.retry = new Retrier(config, callPool);
     this.manifests = new Manifests(catalog, config.chunkSizeBytes());
   }
 
@@ -108,6 +108,32 @@ final class EngineContext implements AutoCloseable {
         LOG.warn("completion listener failed for {}: {}", op.operationId(), e.toString());
       }
     }
+  }
+
+  /**
+   * Asks the process running an operation to stop (a row in the catalog table {@code cancels}: the running
+   * uploader or downloader reads it before each chunk). Value: "cleanup" or "keep".
+   */
+  void requestCancel(String operationId, boolean cleanup) {
+    catalog.table("cancels").put(operationId.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        (cleanup ? "cleanup" : "keep").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
+  /** Applies a cancel request made by another process to this running operation; true if cancelled. */
+  boolean pollCancel(String operationId, Running r) {
+    if (r.cancelled) {
+      return true;
+    }
+    byte[] v = catalog.table("cancels").get(operationId.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    if (v != null) {
+      r.cleanup = "cleanup".equals(new String(v, java.nio.charset.StandardCharsets.US_ASCII));
+      r.cancelled = true;
+    }
+    return r.cancelled;
+  }
+
+  void clearCancel(String operationId) {
+    catalog.table("cancels").delete(operationId.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
   }
 
   /** Reads the operation, mapping absence to a clear error. */

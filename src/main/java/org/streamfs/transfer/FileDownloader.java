@@ -88,6 +88,7 @@ final class FileDownloader {
     if (ctx.running.putIfAbsent(operationId, running) != null) {
       throw new IllegalStateException("operation " + operationId + " is already running in this process");
     }
+    ctx.clearCancel(operationId);
     try {
       StreamingOperation op = execute(ctx.operation(operationId), running, pl);
       running.done.complete(op);
@@ -144,7 +145,8 @@ final class FileDownloader {
     StreamingOperation[] opRef = {cur};
     try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.READ)) {
-      for (int i = 0; i < layout.chunkCount() && failure.get() == null && !running.cancelled; i++) {
+      for (int i = 0; i < layout.chunkCount() && failure.get() == null
+          && !ctx.pollCancel(op.operationId(), running); i++) {
         ChunkMetadata c = chunks.getOrDefault(i, ChunkMetadata.pending(i, layout.offset(i), layout.size(i)));
         ByteBuffer buf = pool.acquire();
         buf.limit((int) layout.size(i));

@@ -100,6 +100,7 @@ final class FileUploader {
     if (ctx.running.putIfAbsent(operationId, running) != null) {
       throw new IllegalStateException("operation " + operationId + " is already running in this process");
     }
+    ctx.clearCancel(operationId);
     try {
       op = execute(op, running, progress == null ? ProgressListener.NONE : progress);
       running.done.complete(op);
@@ -200,7 +201,8 @@ final class FileUploader {
     MessageDigest whole = Sha256.newDigest();
     BufferPool pool = new BufferPool(ctx.bufferCount(op.chunkSizeBytes()), (int) op.chunkSizeBytes());
     int confirmed = 0;
-    for (int i = 0; i < layout.chunkCount() && run.failure.get() == null && !running.cancelled; i++) {
+    for (int i = 0; i < layout.chunkCount() && run.failure.get() == null
+        && !ctx.pollCancel(op.operationId(), running); i++) {
       ByteBuffer buf = pool.acquire();
       buf.limit((int) layout.size(i));
       readFully(ch, buf, layout.offset(i));
@@ -249,8 +251,7 @@ final class FileUploader {
     StreamingOperation o = run.op();
     ObjectInfo info;
     try {
-      info = ctx.retry.run("complete upload of " + o.key(),
-          () -> ctx.store.completeUpload(o.key(), o.uploadId(), parts));
+      info = completeOrConfirm(o, parts);
     } catch (IOException e) {
       saga.rollback(o.operationId(), OperationStatus.FAILED, e.getMessage());
       throw new SagaRollbackRequiredException("completing the upload of " + o.key() + " failed and was rolled"
@@ -260,8 +261,30 @@ final class FileUploader {
       throw new IOException("store reports " + info.size() + " bytes for " + o.key() + ", expected "
           + o.totalSizeBytes());
     }
-    saga.forgetUpload(o.operationId(), o.uploadId());
     return finish(o, info, sha, done, progress);
+  }
+
+  /**
+   * Completes the upload. If the store answers NOT_FOUND on a retry, the first attempt may have succeeded
+   * with its reply lost: the object is accepted when it has the expected size and is newer than the upload.
+   */
+  private ObjectInfo completeOrConfirm(StreamingOperation o, List<PartReceipt> parts) throws IOException {
+    try {
+      return ctx.retry.run("complete upload of " + o.key(),
+          () -> ctx.store.completeUpload(o.key(), o.uploadId(), parts));
+    } catch (StoreException e) {
+      if (e.kind() != StoreException.Kind.NOT_FOUND) {
+        throw e;
+      }
+      ObjectInfo now = ctx.retry.run("stat " + o.key(), () -> ctx.store.stat(o.key()));
+      if (now.size() == o.totalSizeBytes() && now.lastModified() != null
+          && !now.lastModified().isBefore(o.createdAt().minusSeconds(2))) {
+        LOG.info("{}: upload {} already completed (reply lost); accepting {}", o.operationId(), o.uploadId(),
+            now.version());
+        return now;
+      }
+      throw e;
+    }
   }
 
   private StreamingOperation cancelled(StreamingOperation op, EngineContext.Running running)
@@ -294,7 +317,7 @@ final class FileUploader {
     } else {
       ctx.catalog.putOperation(done);
     }
-    saga.forget(op.operationId());
+    saga.settle(op.operationId(), op.uploadId());
     progress.onProgress(100.0, done);
     return done;
   }

@@ -62,8 +62,31 @@ final class Saga {
    * Returns true when every compensation succeeded.
    */
   boolean rollback(String operationId, OperationStatus status, String reason) throws IOException {
+    boolean clean = compensate(operationId, null);
+    StreamingOperation op = ctx.operation(operationId);
+    ctx.catalog.putOperation(op.withUploadId(null).withChunksCompleted(0).withStatus(status,
+        clean ? reason : reason + " (some compensations pending; run 'streamfs cleanup')"));
+    return clean;
+  }
+
+  /**
+   * After an operation completed with upload {@code keepUploadId}: its own step is dropped, compensations
+   * owed by earlier attempts (an upload a failed rollback could not abort) are run now.
+   */
+  void settle(String operationId, String keepUploadId) throws IOException {
+    if (keepUploadId != null) {
+      forgetUpload(operationId, keepUploadId);
+    }
+    compensate(operationId, null);
+  }
+
+  /** Runs every compensation still owed by the operation; failed ones stay in the log. */
+  private boolean compensate(String operationId, String skipUploadId) throws IOException {
     boolean clean = true;
     for (SagaStep s : ctx.catalog.sagaSteps(operationId)) {
+      if (skipUploadId != null && skipUploadId.equals(s.uploadId())) {
+        continue;
+      }
       try {
         switch (s.action()) {
           case ABORT_UPLOAD -> ctx.retry.run("abort upload of " + s.key(),
@@ -74,24 +97,21 @@ final class Saga {
           case DELETE_LOCAL_PARTIAL -> Files.deleteIfExists(Path.of(s.path()));
         }
         ctx.catalog.removeSagaStep(s);
-        LOG.info("rollback of {}: {} {} done", operationId, s.action(), s.key());
+        LOG.info("compensation of {}: {} {} done", operationId, s.action(), s.key());
       } catch (StoreException e) {
         if (e.kind() == StoreException.Kind.NOT_FOUND) {
           ctx.catalog.removeSagaStep(s);
         } else {
           clean = false;
-          LOG.warn("rollback of {}: {} {} failed, kept in the saga log: {}", operationId, s.action(), s.key(),
-              e.getMessage());
+          LOG.warn("compensation of {}: {} {} failed, kept in the saga log: {}", operationId, s.action(),
+              s.key(), e.getMessage());
         }
       } catch (IOException e) {
         clean = false;
-        LOG.warn("rollback of {}: {} {} failed, kept in the saga log: {}", operationId, s.action(), s.key(),
+        LOG.warn("compensation of {}: {} {} failed, kept in the saga log: {}", operationId, s.action(), s.key(),
             e.getMessage());
       }
     }
-    StreamingOperation op = ctx.operation(operationId);
-    ctx.catalog.putOperation(op.withUploadId(null).withChunksCompleted(0).withStatus(status,
-        clean ? reason : reason + " (some compensations pending; run 'streamfs cleanup')"));
     return clean;
   }
 }

@@ -2,7 +2,7 @@ package org.streamfs.transfer;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -150,9 +150,14 @@ final class StagedUploads {
 
   /** After a crash: committed uploads resume, open ones roll back. */
   List<StreamingOperation> recover() throws IOException {
+    return recover(op -> true);
+  }
+
+  /** Like {@link #recover()} for the staged uploads {@code which} accepts (e.g. one client's own). */
+  List<StreamingOperation> recover(java.util.function.Predicate<StreamingOperation> which) throws IOException {
     List<StreamingOperation> acted = new ArrayList<>();
     for (StreamingOperation op : ctx.catalog.listOperations().operations()) {
-      if (op.kind() != OperationKind.MOUNT_WRITE || !op.status().isActive()) {
+      if (op.kind() != OperationKind.MOUNT_WRITE || !op.status().isActive() || !which.test(op)) {
         continue;
       }
       String stage = op.metadata().getOrDefault(StagedUploadImpl.STAGE, "open");
@@ -232,12 +237,25 @@ final class StagedUploads {
         long len = layout.size(i);
         if (!dirty.contains(i) && base != null && off + len <= base.size()) {
           try (InputStream s = ctx.retry.run("read " + base.key(),
-              () -> ctx.store.read(base.key(), off, len, base.version()));
-              OutputStream o = java.nio.channels.Channels.newOutputStream(out.position(off))) {
-            s.transferTo(o);
+              () -> ctx.store.read(base.key(), off, len, base.version()))) {
+            byte[] b = new byte[1 << 16];
+            long pos = off;
+            for (int n; (n = s.read(b)) > 0; pos += n) {
+              ByteBuffer w = ByteBuffer.wrap(b, 0, n);
+              while (w.hasRemaining()) {
+                out.write(w, pos + w.position());
+              }
+            }
           }
         } else {
-          in.transferTo(off, len, out.position(off));
+          long done = 0;
+          while (done < len) {
+            long n = in.transferTo(off + done, len - done, out.position(off + done));
+            if (n <= 0) {
+              break;
+            }
+            done += n;
+          }
         }
       }
       out.truncate(size);

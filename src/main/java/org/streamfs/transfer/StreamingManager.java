@@ -38,6 +38,8 @@ public final class StreamingManager implements AutoCloseable {
   private final ChunkFetcher fetcher;
   private final StagedUploads staged;
   private final Verifier verifier;
+  private final ObjectStore namespaceStore;
+  private org.streamfs.transfer.embeddings.EmbeddingStore embeddings;
   private final ExecutorService async = Executors.newCachedThreadPool(EngineContext.daemon("streamfs-op"));
 
   public StreamingManager(ObjectStore store, Catalog catalog, StreamingConfig config) {
@@ -48,14 +50,22 @@ public final class StreamingManager implements AutoCloseable {
     this.downloader = new FileDownloader(ctx, saga, fetcher);
     this.staged = new StagedUploads(ctx, saga);
     this.verifier = new Verifier(ctx, fetcher);
+    ObjectStore timed = config.timeout() == null || config.timeout().isZero() ? store
+        : new org.streamfs.store.middleware.TimeoutStore(store, config.timeout());
+    this.namespaceStore = new org.streamfs.store.middleware.RetryingStore(timed, ctx.retry.policy());
   }
 
   public StreamingConfig config() {
     return ctx.config;
   }
 
+  /**
+   * The store for namespace operations (stat, list, small puts, deletes, renames, metadata): calls are
+   * timed out and retried by the store middleware with the engine's settings. Transfers use their own
+   * per-chunk retries, which count into the operation's retry count.
+   */
   public ObjectStore store() {
-    return ctx.store;
+    return namespaceStore;
   }
 
   public Catalog catalog() {
@@ -190,6 +200,25 @@ public final class StreamingManager implements AutoCloseable {
     if (!op.status().isActive() && !(cleanup && op.status() == OperationStatus.CANCELLED)) {
       return false;
     }
+    if (op.status() == OperationStatus.IN_PROGRESS && op.kind() != OperationKind.MOUNT_WRITE) {
+      // Possibly running in another process: ask it to stop, and give it a moment to do so itself.
+      ctx.requestCancel(operationId, cleanup);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline && ctx.operation(operationId).status() == OperationStatus.IN_PROGRESS) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (ctx.operation(operationId).status() != OperationStatus.IN_PROGRESS) {
+        ctx.clearCancel(operationId);
+        return true;
+      }
+      // Nobody reacted: the process that ran it is gone. Cancel it here.
+      ctx.clearCancel(operationId);
+    }
     if (cleanup) {
       saga.rollback(operationId, OperationStatus.CANCELLED, "cancelled by user (cleaned up)");
     } else {
@@ -319,6 +348,15 @@ public final class StreamingManager implements AutoCloseable {
     return staged.recover();
   }
 
+  /**
+   * {@link #recoverStagedUploads()} restricted to the staged uploads {@code which} accepts: for a client
+   * other than the mount (embeddings uploads) that must not touch the mount's files.
+   */
+  public List<StreamingOperation> recoverStagedUploads(
+      java.util.function.Predicate<StreamingOperation> which) throws IOException {
+    return staged.recover(which);
+  }
+
   /** Writes the bytes a rolled-back staged upload held (base version overlaid with staged chunks) to dest. */
   public void recoverStaged(String operationId, Path dest) throws IOException {
     staged.recoverTo(operationId, dest);
@@ -327,6 +365,33 @@ public final class StreamingManager implements AutoCloseable {
   /** Waits until every committed upload is in the store (the sync barrier); false on timeout. */
   public boolean awaitCommitted(Duration timeout) throws InterruptedException {
     return staged.awaitAll(timeout);
+  }
+
+  // ---- embedding collections (org.streamfs.transfer.embeddings) ----
+
+  /** Embedding collections of this store; their staging files live in {@code <state dir>/embeddings}. */
+  public synchronized org.streamfs.transfer.embeddings.EmbeddingStore embeddings() throws IOException {
+    if (embeddings == null) {
+      embeddings = new org.streamfs.transfer.embeddings.EmbeddingStore(this,
+          ctx.catalog.dir().resolve("embeddings"));
+    }
+    return embeddings;
+  }
+
+  /**
+   * The seed's {@code upload_embeddings}: streams float32 vectors of one dimension into collection
+   * {@code collection} (a {@code .npy} object), chunks uploaded while vectors are produced; blocks until
+   * the store holds it.
+   */
+  public org.streamfs.transfer.embeddings.EmbeddingInfo uploadEmbeddings(
+      org.streamfs.transfer.embeddings.EmbeddingSource source, String collection,
+      org.streamfs.transfer.embeddings.EmbeddingOptions options) throws IOException {
+    return embeddings().uploadEmbeddings(source, collection, options);
+  }
+
+  /** Rows {@code [fromRow, fromRow+count)} of a collection, downloading only the chunks that hold them. */
+  public float[][] readEmbeddings(String collection, long fromRow, int count) throws IOException {
+    return embeddings().readEmbeddings(collection, fromRow, count);
   }
 
   @Override

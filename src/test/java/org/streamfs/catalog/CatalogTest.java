@@ -71,6 +71,11 @@ class CatalogTest {
     assertEquals(pending.get(1), catalog.chunk("a1", 1).orElseThrow());
     assertTrue(catalog.chunk("a1", 4).isEmpty());
     assertEquals(4, catalog.chunks("a1").size());
+
+    Catalog.OperationState state = catalog.operationWithChunks("a1").orElseThrow();
+    assertEquals(progressed, state.operation());
+    assertEquals(catalog.chunks("a1"), state.chunks());
+    assertTrue(catalog.operationWithChunks("a2").isEmpty());
   }
 
   @Test

@@ -153,6 +153,46 @@ class LocalStoreTest extends ObjectStoreContract {
   }
 
   @Test
+  void readersNeverSeeAMixDuringConcurrentOverwrites() throws Exception {
+    byte[] a = data(256 * 1024, 1);
+    byte[] b = data(256 * 1024, 2);
+    store.put("hot", a, Map.of());
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread writer = new Thread(() -> {
+      try {
+        for (int i = 0; i < 40; i++) {
+          store.put("hot", i % 2 == 0 ? b : a, Map.of());
+        }
+      } catch (StoreException e) {
+        throw new RuntimeException(e);
+      } finally {
+        stop.set(true);
+      }
+    });
+    writer.start();
+    int reads = 0;
+    while (!stop.get() || reads == 0) {
+      byte[] got = Files.readAllBytes(root.resolve("hot"));
+      assertTrue(java.util.Arrays.equals(got, a) || java.util.Arrays.equals(got, b),
+          "read " + got.length + " bytes that are neither version");
+      reads++;
+    }
+    writer.join();
+    assertTrue(reads > 0);
+  }
+
+  @Test
+  void unreadableUploadDescriptorDoesNotBreakListing() throws Exception {
+    String good = store.beginUpload("g", Map.of());
+    Path bad = root.resolve(".streamfs-uploads/0123456789abcdef0123456789abcdef");
+    Files.createDirectories(bad);
+    Files.writeString(bad.resolve("upload.json"), "{not json");
+    List<PendingUpload> ups = store.listUploads("");
+    assertEquals(1, ups.size());
+    assertEquals(good, ups.get(0).uploadId());
+  }
+
+  @Test
   void uploadIdsCannotEscapeTheUploadArea() {
     byte[] b = data(3, 1);
     assertKind(Kind.NOT_FOUND, () -> store.uploadPart("k", "../../x", 1, ByteBuffer.wrap(b), Sha256.digest(b)));
@@ -204,6 +244,32 @@ class LocalStoreTest extends ObjectStoreContract {
       assertArrayEquals(data(1000, 3), Files.readAllBytes(small.resolve("store/fits")));
     } finally {
       assertTrue(run("umount", small.toString()), "umount " + small);
+    }
+  }
+
+  @Test
+  void readOnlyRootIsAccessDeniedButReadable() throws Exception {
+    Path ro = tmp.resolve("ro");
+    Files.createDirectories(ro.resolve("store"));
+    Files.writeString(ro.resolve("store/old.txt"), "kept");
+    Assumptions.assumeTrue(run("mount", "--bind", "-o", "ro", ro.toString(), ro.toString()),
+        "cannot bind-mount read-only (not root?)");
+    try {
+      Assumptions.assumeTrue(run("mount", "-o", "remount,bind,ro", ro.toString()), "cannot remount read-only");
+      try (ObjectStore s = LocalStore.open(ro.resolve("store"), false)) {
+        assertEquals("kept", new String(read(s, "old.txt"), StandardCharsets.UTF_8));
+        StoreException e = assertKind(Kind.ACCESS_DENIED, s::checkAccess);
+        assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
+        assertKind(Kind.ACCESS_DENIED, () -> s.put("new", data(3, 1), Map.of()));
+      }
+    } finally {
+      assertTrue(run("umount", ro.toString()), "umount " + ro);
+    }
+  }
+
+  private static byte[] read(ObjectStore s, String key) throws Exception {
+    try (var in = s.read(key, 0, -1, null)) {
+      return in.readAllBytes();
     }
   }
 

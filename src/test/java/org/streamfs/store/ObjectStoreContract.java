@@ -218,6 +218,23 @@ public abstract class ObjectStoreContract {
   }
 
   @Test
+  void objectAndMarkerAreDistinctKeys() throws Exception {
+    store.put(base + "f", data(3, 1), Map.of());
+    assertKind(Kind.NOT_FOUND, () -> store.stat(base + "f/"));
+    assertKind(Kind.NOT_FOUND, () -> store.stat(base + "f/g"));
+    assertKind(Kind.NOT_FOUND, () -> store.read(base + "f/g", 0, -1, null).close());
+    Listing under = store.list(base + "f/", "/");
+    assertTrue(under.objects().isEmpty() && under.commonPrefixes().isEmpty());
+    store.put(base + "d/", new byte[0], Map.of());
+    assertKind(Kind.NOT_FOUND, () -> store.stat(base + "d"));
+    assertKind(Kind.NOT_FOUND, () -> store.read(base + "d", 0, -1, null).close());
+    store.delete(base + "d");
+    assertTrue(store.stat(base + "d/").isDirectory(), "deleting key d leaves marker d/ alone");
+    store.delete(base + "f/");
+    assertEquals(3, store.stat(base + "f").size(), "deleting key f/ leaves object f alone");
+  }
+
+  @Test
   void deleteIsIdempotent() throws Exception {
     store.put(base + "d", data(10, 1), Map.of());
     store.delete(base + "d");

@@ -40,9 +40,9 @@ final class LocalErrors {
     } else if (e instanceof DirectoryNotEmptyException) {
       kind = Kind.PERMANENT;
       reason = "directory is not empty: " + reason;
-    } else if (e instanceof NotDirectoryException) {
-      kind = Kind.PERMANENT;
-      reason = "a file is in the way of a directory: " + reason;
+    } else if (e instanceof NotDirectoryException || lower.contains("not a directory")) {
+      kind = Kind.NOT_FOUND;
+      reason = "a file is where a directory would be: " + reason;
     } else {
       kind = Kind.PERMANENT;
     }

@@ -21,7 +21,8 @@ import org.streamfs.store.StoreException.Kind;
  * {@code user.streamfs.sha256}. Attributes are written on the temp file before it is renamed into place, so an
  * object appears with its metadata in one step. The version is a fingerprint of publish id, size, mtime (ns)
  * and inode: it changes when the store publishes new bytes and also when another tool rewrites the file in
- * place. On a file system without user xattrs, objects without metadata still work; storing metadata fails
+ * place, and stays when only metadata changes. {@code updateMetadata} rewrites the attributes in place, one
+ * by one (a reader may see a mix for an instant; bytes are never affected). On a file system without user xattrs, objects without metadata still work; storing metadata fails
  * with a clear PERMANENT error.
  */
 final class LocalMetadata {

@@ -140,6 +140,9 @@ final class LocalPaths {
 
   /** A new empty temp file under .streamfs-tmp. */
   Path newTemp() throws IOException {
+    if (!Files.isDirectory(tmp)) {
+      Files.createDirectories(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
     Path t = tmp.resolve(UUID.randomUUID().toString().replace("-", "") + ".tmp");
     Files.createFile(t);
     return t;

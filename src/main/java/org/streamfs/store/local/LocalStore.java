@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,8 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.streamfs.store.Listing;
@@ -47,7 +44,8 @@ public final class LocalStore implements ObjectStore {
 
   /**
    * Opens the store rooted at {@code root}; with {@code create}, a missing root is created 0700. Without it, a
-   * missing root is NOT_FOUND "store directory does not exist: ...".
+   * missing root is NOT_FOUND "store directory does not exist: ...". A read-only root opens (for reading);
+   * {@link #checkAccess} then reports ACCESS_DENIED.
    */
   public static LocalStore open(Path root, boolean create) throws StoreException {
     Path abs = root.toAbsolutePath().normalize();
@@ -59,7 +57,14 @@ public final class LocalStore implements ObjectStore {
       }
     }
     LocalStore s = new LocalStore(abs);
-    s.paths.prepare();
+    try {
+      s.paths.prepare();
+    } catch (StoreException e) {
+      if (e.kind() != Kind.ACCESS_DENIED) {
+        throw e;
+      }
+      // a read-only store can still be read; checkAccess and every write report the refusal
+    }
     return s;
   }
 
@@ -103,87 +108,14 @@ public final class LocalStore implements ObjectStore {
     }
   }
 
-  private static ObjectInfo info(String key, Path p, BasicFileAttributes a) throws IOException {
+  static ObjectInfo info(String key, Path p, BasicFileAttributes a) throws IOException {
     return new ObjectInfo(key, a.isDirectory() ? 0 : a.size(), LocalMetadata.version(p, a),
         a.lastModifiedTime().toInstant(), LocalMetadata.read(p));
   }
 
   @Override
   public Listing list(String prefix, String delimiter) throws StoreException {
-    StoreKeys.validatePrefix(prefix);
-    if (delimiter != null && !delimiter.equals("/")) {
-      throw new StoreException(Kind.PERMANENT, prefix, "the local store lists only with delimiter '/' or none");
-    }
-    int slash = prefix.lastIndexOf('/');
-    String dirKey = prefix.substring(0, slash + 1);
-    String namePrefix = prefix.substring(slash + 1);
-    Path dir;
-    if (dirKey.isEmpty()) {
-      dir = paths.root;
-      paths.requireRoot();
-    } else {
-      try {
-        dir = paths.existing(dirKey);
-      } catch (StoreException e) {
-        if (e.kind() == Kind.NOT_FOUND) {
-          return new Listing(List.of(), List.of());
-        }
-        throw e;
-      }
-    }
-    List<ObjectInfo> objects = new ArrayList<>();
-    List<String> common = new ArrayList<>();
-    try {
-      walk(dir, dirKey, namePrefix, delimiter == null, objects, common);
-    } catch (IOException e) {
-      throw LocalErrors.map(prefix, "listing", e);
-    }
-    objects.sort(Comparator.comparing(ObjectInfo::key));
-    common.sort(null);
-    return new Listing(objects, common);
-  }
-
-  private void walk(Path dir, String dirKey, String namePrefix, boolean recursive, List<ObjectInfo> objects,
-      List<String> common) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    Path rootReal = paths.requireRoot();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        String name = p.getFileName().toString();
-        if (!name.startsWith(namePrefix)) {
-          continue;
-        }
-        String key = dirKey + name;
-        try {
-          BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-          boolean link = a.isSymbolicLink();
-          if (link) {
-            if (!p.toRealPath().startsWith(rootReal)) {
-              continue;
-            }
-            a = Files.readAttributes(p, BasicFileAttributes.class);
-          }
-          if (a.isDirectory()) {
-            String marker = key + "/";
-            if (StoreKeys.problem(marker) != null) {
-              continue;
-            }
-            if (!recursive) {
-              common.add(marker);
-            } else if (!link) {
-              objects.add(info(marker, p, a));
-              walk(p, marker, "", true, objects, common);
-            }
-          } else if (a.isRegularFile() && StoreKeys.problem(key) == null) {
-            objects.add(info(key, p, a));
-          }
-        } catch (NoSuchFileException e) {
-          // removed while we listed
-        }
-      }
-    }
+    return LocalListing.list(paths, prefix, delimiter);
   }
 
   @Override

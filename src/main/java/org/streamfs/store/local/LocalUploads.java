@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,6 +22,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.streamfs.model.Sha256;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.PartReceipt;
@@ -42,6 +45,7 @@ final class LocalUploads {
   private static final Pattern PART = Pattern.compile("part-(\\d{5,})");
   private static final String DESCRIPTOR = "upload.json";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(LocalUploads.class);
 
   /** The JSON descriptor of one upload. */
   record Descriptor(String key, Map<String, String> metadata, String initiated) {}
@@ -257,7 +261,9 @@ final class LocalUploads {
             out.add(new PendingUpload(d.key(), id, Instant.parse(d.initiated())));
           }
         } catch (NoSuchFileException e) {
-          // completed or aborted while we listed
+          removeIfAbandoned(dir);
+        } catch (IOException e) {
+          LOG.warn("ignoring upload {} in {}: unreadable descriptor ({})", id, paths.root, e.toString());
         }
       }
     } catch (IOException e) {
@@ -268,6 +274,17 @@ final class LocalUploads {
   }
 
   // ---- internals ----
+
+  /** An upload directory without descriptor is a begin that crashed (or an upload just removed): drop it. */
+  private static void removeIfAbandoned(Path dir) {
+    try {
+      if (Files.getLastModifiedTime(dir).toInstant().isBefore(Instant.now().minus(Duration.ofDays(1)))) {
+        remove(dir);
+      }
+    } catch (IOException e) {
+      // gone already, or not ours to judge now; the next listing tries again
+    }
+  }
 
   private Path dir(String key, String uploadId) throws StoreException {
     StoreKeys.validate(key);

@@ -17,13 +17,13 @@ import org.streamfs.model.StreamingTimeoutException;
 import org.streamfs.store.StoreException;
 
 /**
- * The engine's retry and timeout policy (seed: max retries, retry delay, exponential backoff, timeout).
+ * The engine's retry and timeout discipline (seed: max retries, retry delay, exponential backoff, timeout).
  * Each store call runs on the call pool and is abandoned after the timeout (a {@link
  * StreamingTimeoutException}); retryable failures (transient store errors, checksum mismatches, timeouts)
  * are retried with exponential backoff, capped and jittered; anything else fails at once.
  */
-final class RetryPolicy {
-  private static final Logger LOG = LoggerFactory.getLogger(RetryPolicy.class);
+final class Retrier {
+  private static final Logger LOG = LoggerFactory.getLogger(Retrier.class);
 
   /** A store call. */
   @FunctionalInterface
@@ -40,7 +40,7 @@ final class RetryPolicy {
   private final StreamingConfig config;
   private final ExecutorService callPool;
 
-  RetryPolicy(StreamingConfig config, ExecutorService callPool) {
+  Retrier(StreamingConfig config, ExecutorService callPool) {
     this.config = config;
     this.callPool = callPool;
   }
@@ -78,15 +78,15 @@ final class RetryPolicy {
     return run(what, call, null);
   }
 
-  /** Backoff before retry {@code attempt} (1-based): delay × 2^(attempt-1), capped, ±20 % jitter. */
+  /** Backoff before retry {@code attempt} (1-based), by the store middleware's policy (capped, jittered). */
   Duration delay(int attempt) {
-    long base = config.retryDelay().toMillis();
-    long ms = config.exponentialBackoff() ? base << Math.min(attempt - 1, 20) : base;
-    ms = Math.min(ms, config.maxRetryDelay().toMillis());
-    if (ms > 0) {
-      ms += ThreadLocalRandom.current().nextLong(-ms / 5, ms / 5 + 1);
-    }
-    return Duration.ofMillis(Math.max(0, ms));
+    return policy().delayBefore(attempt, ThreadLocalRandom.current()::nextDouble);
+  }
+
+  /** The same retry settings as a store-middleware policy (used for the namespace view of the store). */
+  org.streamfs.store.middleware.RetryPolicy policy() {
+    return new org.streamfs.store.middleware.RetryPolicy(config.maxRetries(), config.retryDelay(),
+        config.maxRetryDelay(), config.exponentialBackoff(), 0.2);
   }
 
   private <T> T withTimeout(String what, Call<T> call) throws IOException {

@@ -27,6 +27,8 @@ final class LiveFile {
   /** Metadata changed while a commit was in flight: store it once the object exists. */
   boolean metaAfterCommit;
   IOException failure;
+  /** A write failed for lack of local disk: the session was rolled back; writers get this until released. */
+  IOException poisoned;
 
   LiveFile(String key, ObjectInfo base, Map<String, String> meta) {
     this.key = key;

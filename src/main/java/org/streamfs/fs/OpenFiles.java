@@ -227,12 +227,35 @@ final class OpenFiles {
       if (failed != null) {
         throw failed;
       }
-      if (s.write(offset, src)) {
-        break;
+      try {
+        if (s.write(offset, src)) {
+          break;
+        }
+      } catch (IOException e) {
+        if (Errno.isNoSpace(e)) {
+          poison(f, s, e);
+        }
+        throw e;
       }
       src.position(start);
     }
     touch(f);
+  }
+
+  /**
+   * The local disk is full: the session is rolled back (no partial object reaches the store; the previous
+   * version stays) and every write and close of the file reports ENOSPC until its writers are gone.
+   */
+  private void poison(LiveFile f, StagedFile s, IOException cause) throws IOException {
+    synchronized (f) {
+      if (f.staged == s) {
+        f.staged = null;
+        s.abort("local disk full while writing");
+        s.close();
+      }
+      f.poisoned = new FsException(Errno.ENOSPC, "/" + f.key + ": local staging disk full: " + cause.getMessage());
+      LOG.error("{}: write failed, staging disk full; the file keeps its previous version", f.key);
+    }
   }
 
   void ftruncate(long fh, long size) throws IOException {
@@ -252,6 +275,9 @@ final class OpenFiles {
     while (true) {
       CompletableFuture<ObjectInfo> wait;
       synchronized (f) {
+        if (f.poisoned != null) {
+          throw f.poisoned;
+        }
         if (f.unlinked) {
           return null;
         }
@@ -290,6 +316,9 @@ final class OpenFiles {
       if (h.writable() && f.failure != null) {
         throw f.failure;
       }
+      if (h.writable() && f.poisoned != null) {
+        throw f.poisoned;
+      }
       if (h.writable() && f.staged != null && !f.unlinked) {
         commitLocked(f);
       }
@@ -309,6 +338,9 @@ final class OpenFiles {
         f.writers--;
         if (f.writers == 0 && f.staged != null) {
           commitLocked(f);
+        }
+        if (f.writers == 0) {
+          f.poisoned = null;
         }
       }
       forgetIfIdleLocked(f);
@@ -344,13 +376,22 @@ final class OpenFiles {
     StagedFile s = f.staged;
     Map<String, String> meta = new HashMap<>(f.meta);
     CompletableFuture<ObjectInfo> done = s.commit(meta);
+    // waiters see the upload as finished only once finished() ran (metadata update included)
+    CompletableFuture<ObjectInfo> settled = new CompletableFuture<>();
     f.staged = null;
     f.uploading = s;
-    f.committing = done;
-    done.whenComplete((info, err) -> finished(f, s, done, info, err));
+    f.committing = settled;
+    done.whenComplete((info, err) -> {
+      ObjectInfo result = finished(f, s, settled, info, err);
+      if (err == null) {
+        settled.complete(result);
+      } else {
+        settled.completeExceptionally(err);
+      }
+    });
   }
 
-  private void finished(LiveFile f, StagedFile s, CompletableFuture<ObjectInfo> done, ObjectInfo info,
+  private ObjectInfo finished(LiveFile f, StagedFile s, CompletableFuture<ObjectInfo> done, ObjectInfo info,
       Throwable err) {
     synchronized (f) {
       if (err == null) {
@@ -389,6 +430,7 @@ final class OpenFiles {
         LOG.debug("closing staged file: {}", e.toString());
       }
       forgetIfIdleLocked(f);
+      return f.base;
     }
   }
 

@@ -89,6 +89,11 @@ public final class Staging {
     }
   }
 
+  /** Free space kept on the staging disk (for the catalog): 5% of the disk, at most 64 MiB. */
+  long reserve() {
+    return Math.min(64L << 20, totalSpace() / 20);
+  }
+
   /** Total bytes of the staging disk. */
   public long totalSpace() {
     try {
@@ -100,9 +105,15 @@ public final class Staging {
 
   /**
    * Back-pressure: waits while staging {@code incoming} more bytes would pass {@code maxDirty} and uploads
-   * are running that will free room.
+   * are running that will free room. Fails with "No space left on device" (ENOSPC) when the staging disk
+   * would drop under its reserve: the disk is really full, waiting would not help.
    */
-  void awaitRoom(long incoming) throws InterruptedIOException {
+  void awaitRoom(long incoming) throws IOException {
+    long free = usableSpace();
+    if (free - incoming < reserve()) {
+      throw new IOException("No space left on device: staging disk of " + dir + " has " + free
+          + " bytes free, keeping " + reserve() + " for the catalog");
+    }
     if (dirtyBytes() + incoming <= maxDirty) {
       return;
     }

@@ -83,4 +83,29 @@ class CrashResumeIT {
       m.close();
     }
   }
+
+  @Test
+  void fullStagingDiskGivesEnospcAndKeepsClosedFiles() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        "needs root to mount a small tmpfs");
+    Path staging = Files.createDirectories(root.resolve("state/staging"));
+    Mounted m = new Mounted(root, "--chunk-size", "1M");
+    try {
+      m.sh("mount -t tmpfs -o size=24m,mode=0700 tmpfs " + staging);
+      m.start();
+      m.sh("head -c 5000000 /dev/urandom > a.src && cp a.src mnt/a.bin");
+      assertEquals(0, m.cli("sync", m.mnt.toString()).code());
+      m.sh("head -c 40000000 /dev/urandom > b.src");
+      Mounted.Result r = m.run("cp b.src mnt/b.bin");
+      assertTrue(r.code() != 0 && r.out().contains("No space left on device"), r.out());
+      assertEquals(0, m.cli("sync", m.mnt.toString()).code());
+      m.sh("cmp a.src store/a.bin && cmp a.src mnt/a.bin");
+      assertFalse(Files.exists(m.store.resolve("b.bin")), "no partial object in the store");
+      Mounted.Result ops = m.cli("ops", "--state-dir", m.state.toString(), "--failed");
+      assertTrue(ops.out().contains("b.bin"), "the rolled-back write is listed: " + ops.out());
+    } finally {
+      m.close();
+      m.run("umount " + staging);
+    }
+  }
 }

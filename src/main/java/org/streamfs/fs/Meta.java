@@ -119,7 +119,16 @@ public final class Meta {
     return m;
   }
 
-  private static int parseInt(String v, int dflt) {
+  /** Makes sure the metadata names the full mode (type bits), owner and time before a change. */
+  static Map<String, String> withAttr(Map<String, String> m, Attr a) {
+    m.putIfAbsent(MODE, Integer.toString(a.mode()));
+    m.putIfAbsent(UID, Long.toString(a.uid()));
+    m.putIfAbsent(GID, Long.toString(a.gid()));
+    m.putIfAbsent(MTIME, formatTime(a.mtimeSec(), a.mtimeNanos()));
+    return m;
+  }
+
+  static int parseInt(String v, int dflt) {
     try {
       return v == null ? dflt : Integer.parseInt(v.trim());
     } catch (NumberFormatException e) {

@@ -37,7 +37,6 @@ public final class StreamFs {
 
   public static final int O_ACCMODE = 3;
   public static final int O_RDONLY = 0;
-  private static final String XATTR_PREFIX = "user.streamfs.";
 
   private final Namespace ns;
   private final StreamingManager engine;
@@ -267,7 +266,7 @@ public final class StreamFs {
 
   public void chmod(String path, int mode) throws IOException {
     updateMeta(path, m -> {
-      int old = parseMode(m.get(Meta.MODE));
+      int old = Meta.parseInt(m.get(Meta.MODE), 0);
       m.put(Meta.MODE, Integer.toString((old & Attr.S_IFMT) | (mode & 07777)));
       return m;
     });
@@ -293,25 +292,17 @@ public final class StreamFs {
     });
   }
 
-  private int parseMode(String v) {
-    try {
-      return v == null ? 0 : Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
-  }
-
   /**
    * Changes metadata: in memory for a file being written or uploaded (its commit stores it, or it is
    * stored right after the upload), else on the store (a directory's marker is created if only implied).
    */
-  private void updateMeta(String path, UnaryOperator<Map<String, String>> change) throws IOException {
+  void updateMeta(String path, UnaryOperator<Map<String, String>> change) throws IOException {
     String key = key(path);
     if (key.isEmpty()) {
       throw FsException.of(Errno.EPERM, path, "the mount root's attributes are fixed");
     }
     Attr a = getattr(path);
-    if (files.changeMeta(key, m -> change.apply(withType(m, a)))) {
+    if (files.changeMeta(key, m -> change.apply(Meta.withAttr(m, a)))) {
       return;
     }
     LiveFile f = files.get(key);
@@ -319,13 +310,13 @@ public final class StreamFs {
       Optional<ObjectInfo> marker = ns.find(key + "/");
       Map<String, String> m = marker.map(o -> (Map<String, String>) new HashMap<>(o.metadata()))
           .orElseGet(() -> Meta.create(Attr.S_IFDIR | 0755, opts.uid(), opts.gid()));
-      m = change.apply(withType(m, a));
+      m = change.apply(Meta.withAttr(m, a));
       ObjectInfo o = marker.isPresent() ? ns.updateMetadata(key + "/", m) : ns.put(key + "/", new byte[0], m);
       lookup.remember(key, o);
       return;
     }
     ObjectInfo cur = ns.stat(key);
-    Map<String, String> m = change.apply(withType(new HashMap<>(cur.metadata()), a));
+    Map<String, String> m = change.apply(Meta.withAttr(new HashMap<>(cur.metadata()), a));
     ObjectInfo o = ns.updateMetadata(key, m);
     lookup.remember(key, o);
     if (f != null) {
@@ -336,85 +327,27 @@ public final class StreamFs {
     }
   }
 
-  /** Makes sure the metadata names the full mode (type bits), owner and time before a change. */
-  private Map<String, String> withType(Map<String, String> m, Attr a) {
-    m.putIfAbsent(Meta.MODE, Integer.toString(a.mode()));
-    m.putIfAbsent(Meta.UID, Long.toString(a.uid()));
-    m.putIfAbsent(Meta.GID, Long.toString(a.gid()));
-    m.putIfAbsent(Meta.MTIME, Meta.formatTime(a.mtimeSec(), a.mtimeNanos()));
-    return m;
-  }
-
-  // ---- xattrs ----
+  // ---- xattrs (Xattrs) ----
 
   public byte[] getxattr(String path, String name) throws IOException {
-    String key = key(path);
-    if (name.startsWith(XATTR_PREFIX)) {
-      String v = Xattrs.special(this, key, name.substring(XATTR_PREFIX.length()));
-      if (v == null) {
-        throw FsException.of(Errno.ENODATA, path, "no attribute " + name);
-      }
-      return v.getBytes(StandardCharsets.UTF_8);
-    }
-    byte[] v = Meta.xattrs(metadataOf(path, key)).get(name);
-    if (v == null) {
-      throw FsException.of(Errno.ENODATA, path, "no attribute " + name);
-    }
-    return v;
+    return Xattrs.get(this, path, name);
   }
 
   public List<String> listxattr(String path) throws IOException {
-    String key = key(path);
-    Set<String> names = new LinkedHashSet<>(Meta.xattrs(metadataOf(path, key)).keySet());
-    names.addAll(Xattrs.specialNames(key));
-    return List.copyOf(names);
+    return Xattrs.list(this, path);
   }
 
   /** flags: 1 = XATTR_CREATE (fail if present), 2 = XATTR_REPLACE (fail if absent). */
   public void setxattr(String path, String name, byte[] value, int flags) throws IOException {
-    if (name.startsWith(XATTR_PREFIX)) {
-      throw FsException.of(Errno.EPERM, path, name + " is read-only");
-    }
-    if (!name.contains(".")) {
-      throw FsException.of(Errno.ENOTSUP, path, "attribute name without namespace: " + name);
-    }
-    try {
-      setxattrChecked(path, name, value, flags);
-    } catch (java.io.UncheckedIOException e) {
-      throw e.getCause();
-    }
-  }
-
-  private void setxattrChecked(String path, String name, byte[] value, int flags) throws IOException {
-    updateMeta(path, m -> {
-      Map<String, byte[]> x = Meta.xattrs(m);
-      boolean present = x.containsKey(name);
-      if ((flags & 1) != 0 && present) {
-        throw new java.io.UncheckedIOException(FsException.of(Errno.EEXIST, path, name + " exists"));
-      }
-      if ((flags & 2) != 0 && !present) {
-        throw new java.io.UncheckedIOException(FsException.of(Errno.ENODATA, path, "no attribute " + name));
-      }
-      x.put(name, value);
-      return Meta.withXattrs(m, x);
-    });
+    Xattrs.set(this, path, name, value, flags);
   }
 
   public void removexattr(String path, String name) throws IOException {
-    if (name.startsWith(XATTR_PREFIX)) {
-      throw FsException.of(Errno.EPERM, path, name + " is read-only");
-    }
-    if (!Meta.xattrs(metadataOf(path, key(path))).containsKey(name)) {
-      throw FsException.of(Errno.ENODATA, path, "no attribute " + name);
-    }
-    updateMeta(path, m -> {
-      Map<String, byte[]> x = Meta.xattrs(m);
-      x.remove(name);
-      return Meta.withXattrs(m, x);
-    });
+    Xattrs.remove(this, path, name);
   }
 
-  private Map<String, String> metadataOf(String path, String key) throws IOException {
+  /** The metadata a path has now (pending changes of a live file included). */
+  Map<String, String> metadataOf(String path, String key) throws IOException {
     if (key.isEmpty()) {
       return Map.of();
     }
@@ -426,6 +359,14 @@ public final class StreamFs {
     }
     Lookup.Entry e = lookup.get(key);
     return e.object() == null ? Map.of() : e.object().metadata();
+  }
+
+  static String key(String path) {
+    return FsPaths.key(path);
+  }
+
+  static String checkedKey(String path) throws FsException {
+    return FsPaths.checkedKey(path);
   }
 
   // ---- whole mount ----
@@ -465,35 +406,6 @@ public final class StreamFs {
 
   Lookup lookup() {
     return lookup;
-  }
-
-  // ---- paths ----
-
-  /** "/a/b" to "a/b"; "/" to "". */
-  static String key(String path) {
-    if (path == null || path.isEmpty() || path.equals("/")) {
-      return "";
-    }
-    String k = path.startsWith("/") ? path.substring(1) : path;
-    return k.endsWith("/") ? k.substring(0, k.length() - 1) : k;
-  }
-
-  /** The key of a path: ENAMETOOLONG beyond 255 bytes a name, ENOENT for names the store cannot hold. */
-  static String checkedKey(String path) throws FsException {
-    String key = key(path);
-    for (String seg : key.split("/")) {
-      if (seg.getBytes(StandardCharsets.UTF_8).length > StoreKeys.MAX_SEGMENT_BYTES) {
-        throw FsException.of(Errno.ENAMETOOLONG, path, "name longer than 255 bytes");
-      }
-    }
-    if (key.getBytes(StandardCharsets.UTF_8).length > StoreKeys.MAX_KEY_BYTES - 1) {
-      throw FsException.of(Errno.ENAMETOOLONG, path, "path longer than the store allows");
-    }
-    String why = StoreKeys.problem(key);
-    if (why != null) {
-      throw FsException.of(Errno.ENOENT, path, "not storable: " + why);
-    }
-    return key;
   }
 
   private void parentDir(String path, String key) throws IOException {

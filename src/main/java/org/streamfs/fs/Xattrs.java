@@ -1,18 +1,88 @@
 package org.streamfs.fs;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.transfer.ChunkManifest;
 
 /**
- * The read-only {@code user.streamfs.*} attributes: {@code status} (writing, uploading, stored, failed:
+ * Extended attributes: user ones kept in the object metadata ({@link Meta#XATTRS}; set and remove honour
+ * XATTR_CREATE/XATTR_REPLACE), and the read-only {@code user.streamfs.*} ones: {@code status} (writing, uploading, stored, failed:
  * reason), {@code progress} ("UPLOADED/TOTAL bytes (P%)"), {@code sha256} (the whole file's SHA-256 as
  * recorded at upload) on files, and {@code statedir} on the mount root (how the CLI finds a mount's state
  * directory and control socket).
  */
 final class Xattrs {
+  static final String PREFIX = "user.streamfs.";
+
   private Xattrs() {}
+
+  static byte[] get(StreamFs fs, String path, String name) throws IOException {
+    String key = StreamFs.key(path);
+    if (name.startsWith(PREFIX)) {
+      String v = special(fs, key, name.substring(PREFIX.length()));
+      if (v == null) {
+        throw FsException.of(Errno.ENODATA, path, "no attribute " + name);
+      }
+      return v.getBytes(StandardCharsets.UTF_8);
+    }
+    byte[] v = Meta.xattrs(fs.metadataOf(path, key)).get(name);
+    if (v == null) {
+      throw FsException.of(Errno.ENODATA, path, "no attribute " + name);
+    }
+    return v;
+  }
+
+  static List<String> list(StreamFs fs, String path) throws IOException {
+    String key = StreamFs.key(path);
+    Set<String> names = new LinkedHashSet<>(Meta.xattrs(fs.metadataOf(path, key)).keySet());
+    names.addAll(specialNames(key));
+    return List.copyOf(names);
+  }
+
+  static void set(StreamFs fs, String path, String name, byte[] value, int flags) throws IOException {
+    if (name.startsWith(PREFIX)) {
+      throw FsException.of(Errno.EPERM, path, name + " is read-only");
+    }
+    if (!name.contains(".")) {
+      throw FsException.of(Errno.ENOTSUP, path, "attribute name without namespace: " + name);
+    }
+    try {
+      fs.updateMeta(path, m -> {
+        Map<String, byte[]> x = Meta.xattrs(m);
+        boolean present = x.containsKey(name);
+        if ((flags & 1) != 0 && present) {
+          throw new UncheckedIOException(FsException.of(Errno.EEXIST, path, name + " exists"));
+        }
+        if ((flags & 2) != 0 && !present) {
+          throw new UncheckedIOException(FsException.of(Errno.ENODATA, path, "no attribute " + name));
+        }
+        x.put(name, value);
+        return Meta.withXattrs(m, x);
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  static void remove(StreamFs fs, String path, String name) throws IOException {
+    if (name.startsWith(PREFIX)) {
+      throw FsException.of(Errno.EPERM, path, name + " is read-only");
+    }
+    if (!Meta.xattrs(fs.metadataOf(path, StreamFs.key(path))).containsKey(name)) {
+      throw FsException.of(Errno.ENODATA, path, "no attribute " + name);
+    }
+    fs.updateMeta(path, m -> {
+      Map<String, byte[]> x = Meta.xattrs(m);
+      x.remove(name);
+      return Meta.withXattrs(m, x);
+    });
+  }
 
   static List<String> specialNames(String key) {
     if (key.isEmpty()) {

@@ -15,6 +15,12 @@ public final class FsException extends IOException {
     this.errno = errno;
   }
 
+  /** No stack trace: these are answers (ENOENT, ENODATA...) given thousands of times by ls -l, not bugs. */
+  @Override
+  public synchronized Throwable fillInStackTrace() {
+    return this;
+  }
+
   public int errno() {
     return errno;
   }

@@ -30,9 +30,9 @@ import org.streamfs.store.StoreException.Kind;
  * {@code .streamfs-upload:<id>} holding the key, metadata, start time, the revision of the file document
  * when the upload began, and one attachment per part ({@code p00001}, ...) with the part's SHA-256 recorded
  * in the same update. Completion writes the file document in one update over that remembered revision
- * ({@link DocWriter}), so a writer that got in between is reported (PRECONDITION_FAILED), never
- * overwritten, and a reader sees the previous version whole until then; the staging document is deleted
- * afterwards. Part updates of one upload are serialised in this process (one lock per upload); a 409 caused
+ * ({@link DocWriter}: digest stubs, server-side COPY or a streamed multipart PUT), so a writer that got in
+ * between is reported (PRECONDITION_FAILED), never overwritten, and a reader sees the previous version
+ * whole until then; the staging document is deleted afterwards. Part updates of one upload are serialised in this process (one lock per upload); a 409 caused
  * by another process re-reads the revision and retries, which is safe because each part has its own
  * attachment name.
  */

@@ -82,15 +82,22 @@ public final class MountCommand implements Callable<Integer> {
     }
     Path mnt = cfg.mountpoint().orElseThrow().toAbsolutePath().normalize();
     Path state = cfg.stateDir().orElse(defaultStateDir(mnt));
-    if (cfg.store().isEmpty()) {
-      System.err.println("streamfs mount: no store given (--store file:///DIR or 'store =' in the config)");
-      return 2;
+    String storeUri;
+    if (cfg.store().isPresent()) {
+      storeUri = cfg.store().get();
+    } else {
+      try {
+        storeUri = EngineOptions.ensurePrivateDir(EngineOptions.defaultStoreDir()).toUri().toString();
+      } catch (IOException e) {
+        System.err.println("streamfs mount: cannot create the default store: " + e.getMessage());
+        return ExitCodes.MOUNT;
+      }
     }
     List<String> fuseOpts = new ArrayList<>(cfg.fuseOptions());
     if (cfg.allowOther() && !fuseOpts.contains("allow_other")) {
       fuseOpts.add("allow_other");
     }
-    MountDaemon.Settings settings = new MountDaemon.Settings(cfg.store().get(), mnt, state,
+    MountDaemon.Settings settings = new MountDaemon.Settings(storeUri, mnt, state,
         cfg.chunkSize().orElse(8L << 20), cfg.parallel().orElse(4), cfg.cacheMaxSize().orElse(2L << 30),
         cfg.maxDirty().orElse(1L << 30), fuseOpts, singleThreaded, testReadLatencyMs, cfg.stopTimeout());
     if (cfg.foreground()) {

@@ -71,7 +71,9 @@ public final class GracefulStop {
       LOG.warn("{} again: unmounting now; {} upload(s) resume at the next mount", why, left);
       notify.status("unmounting now (" + why + " again); " + left + " upload(s) resume at next mount");
       flushers.forEach(Thread::interrupt);
-      unmount();
+      Thread t = new Thread(this::unmount, "streamfs-unmount-now");
+      t.setDaemon(true);
+      t.start();
     }
   }
 

@@ -27,6 +27,9 @@ class MountCommandIT {
       assertEquals(0, r.code(), r.out());
       assertTrue(m.answers(), "mount answers when the command returns");
       m.sh("head -c 3000000 /dev/urandom > u.src && cp u.src mnt/u.bin");
+      Mounted.Result ops = m.cli("ops", "--mount", m.mnt.toString(), "--all");
+      assertEquals(0, ops.code(), ops.out());
+      assertTrue(ops.out().contains("u.bin"), "ops --mount finds the mount's state dir: " + ops.out());
       Mounted.Result u = m.cli("umount", m.mnt.toString());
       assertEquals(0, u.code(), u.out());
       assertFalse(m.mounted());

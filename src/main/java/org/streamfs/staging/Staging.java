@@ -26,12 +26,14 @@ public final class Staging {
   private final long maxDirty;
   private final Map<String, StagedFile> files = new ConcurrentHashMap<>();
   private final Object room = new Object();
+  private final long reserve;
 
   public Staging(Path dir, long maxDirty) throws IOException {
     this.dir = dir;
     this.maxDirty = maxDirty;
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    this.reserve = Math.min(64L << 20, totalSpace() / 20);
   }
 
   public Path dir() {
@@ -91,7 +93,7 @@ public final class Staging {
 
   /** Free space kept on the staging disk (for the catalog): 5% of the disk, at most 64 MiB. */
   long reserve() {
-    return Math.min(64L << 20, totalSpace() / 20);
+    return reserve;
   }
 
   /** Total bytes of the staging disk. */

@@ -17,7 +17,8 @@ import org.streamfs.transfer.StagedUpload;
  * authoritative. A chunk that lies (partly) in the base object is authoritative only once it has been
  * filled from the store (read-modify-write) or completely overwritten; other chunks read as zeros where not
  * written. Every changed chunk is marked dirty on the {@link StagedUpload}, and a chunk the writer has
- * moved past is handed over for upload at once ({@link StagedUpload#chunkComplete}). Chunks never touched
+ * moved past is handed over for upload at once ({@link StagedUpload#chunkComplete}, on the staging area's
+ * hand-off thread, so the writer does not wait for the engine's upload queue). Chunks never touched
  * are copied server-side from the base by the engine. All methods are synchronized on this object.
  */
 public final class StagedFile implements AutoCloseable {
@@ -124,7 +125,8 @@ public final class StagedFile implements AutoCloseable {
         long cEnd = (long) (i + 1) * chunkSize;
         if (end >= cEnd) {
           queued += chunkSize;
-          upload.chunkComplete(i);
+          int index = i;
+          staging.handOff(() -> upload.chunkComplete(index));
         }
       }
       return true;

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,12 @@ public final class Staging {
   private final Map<String, StagedFile> files = new ConcurrentHashMap<>();
   private final Object room = new Object();
   private final long reserve;
+  /** Hands complete chunks to the engine off the writer's thread (the engine's queue may block). */
+  private final ExecutorService handOff = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "staging-handoff");
+    t.setDaemon(true);
+    return t;
+  });
 
   public Staging(Path dir, long maxDirty) throws IOException {
     this.dir = dir;
@@ -49,6 +57,14 @@ public final class Staging {
     Path p = dir.resolve(UUID.randomUUID() + ".stage");
     Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     return p;
+  }
+
+  /**
+   * Runs {@code task} (a chunk hand-over to the engine) on the hand-off thread, in order, so that a writer
+   * is held back only by this area's own bound (--max-dirty), not by the engine's upload queue.
+   */
+  void handOff(Runnable task) {
+    handOff.execute(task);
   }
 
   void register(String operationId, StagedFile f) {

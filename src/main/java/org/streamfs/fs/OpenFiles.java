@@ -47,6 +47,7 @@ final class OpenFiles {
   private final Map<String, LiveFile> live = new ConcurrentHashMap<>();
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
+  private final Commits commits;
 
   OpenFiles(StreamingManager engine, org.streamfs.transfer.Namespace namespace, Staging staging,
       ObjectReader reader, Lookup lookup, int readAheadMax) {
@@ -56,6 +57,7 @@ final class OpenFiles {
     this.reader = reader;
     this.lookup = lookup;
     this.readAheadMax = readAheadMax;
+    this.commits = new Commits(namespace, lookup, this::forgetIfIdleLocked);
   }
 
   LiveFile get(String key) {
@@ -354,87 +356,18 @@ final class OpenFiles {
 
   /** Commits any open session of the file and waits for its upload; returns the stored object. */
   ObjectInfo settle(LiveFile f) throws IOException {
-    CompletableFuture<ObjectInfo> wait;
-    synchronized (f) {
-      if (f.staged != null && !f.unlinked) {
-        commitLocked(f);
-      }
-      wait = f.committing;
-    }
-    if (wait != null) {
-      await(wait);
-    }
-    synchronized (f) {
-      if (f.failure != null) {
-        throw f.failure;
-      }
-      return f.base;
-    }
+    return commits.settle(f);
   }
 
   private void commitLocked(LiveFile f) throws IOException {
-    StagedFile s = f.staged;
-    Map<String, String> meta = new HashMap<>(f.meta);
-    CompletableFuture<ObjectInfo> done = s.commit(meta);
-    // waiters see the upload as finished only once finished() ran (metadata update included)
-    CompletableFuture<ObjectInfo> settled = new CompletableFuture<>();
-    f.staged = null;
-    f.uploading = s;
-    f.committing = settled;
-    done.whenComplete((info, err) -> {
-      ObjectInfo result = finished(f, s, settled, info, err);
-      if (err == null) {
-        settled.complete(result);
-      } else {
-        settled.completeExceptionally(err);
-      }
-    });
+    commits.commitLocked(f);
   }
 
-  private ObjectInfo finished(LiveFile f, StagedFile s, CompletableFuture<ObjectInfo> done, ObjectInfo info,
-      Throwable err) {
-    synchronized (f) {
-      if (err == null) {
-        f.base = info;
-        f.failure = null;
-        if (f.metaAfterCommit && f.committing == done && !f.unlinked) {
-          f.metaAfterCommit = false;
-          try {
-            Map<String, String> merged = new HashMap<>(info.metadata());
-            merged.putAll(f.meta);
-            f.base = namespace.updateMetadata(f.key, merged);
-          } catch (IOException e) {
-            LOG.warn("{}: attributes set during the upload could not be stored: {}", f.key, e.toString());
-          }
-        }
-        if (!f.unlinked) {
-          lookup.remember(f.key, f.base);
-        }
-      } else {
-        Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-            ? err.getCause() : err;
-        f.failure = c instanceof IOException io ? io : new IOException(c.toString(), c);
-        LOG.error("upload of {} failed, the previous version is kept and the staged bytes are listed by "
-            + "'streamfs ops --failed': {}", f.key, c.toString());
-        lookup.invalidate(f.key);
-      }
-      if (f.committing == done) {
-        f.committing = null;
-      }
-      if (f.uploading == s) {
-        f.uploading = null;
-      }
-      try {
-        s.close();
-      } catch (IOException e) {
-        LOG.debug("closing staged file: {}", e.toString());
-      }
-      forgetIfIdleLocked(f);
-      return f.base;
-    }
+  static <T> T await(CompletableFuture<T> f) throws IOException {
+    return Commits.await(f);
   }
 
-  private void forgetIfIdleLocked(LiveFile f) {
+  void forgetIfIdleLocked(LiveFile f) {
     if (!f.busy()) {
       live.remove(f.key, f);
     }
@@ -511,18 +444,4 @@ final class OpenFiles {
     return new ArrayList<>(live.values());
   }
 
-  static <T> T await(CompletableFuture<T> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for an upload");
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      throw new IOException(c.toString(), c);
-    }
-  }
 }

@@ -1,0 +1,132 @@
+package org.streamfs.fs;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.staging.StagedFile;
+import org.streamfs.store.ObjectInfo;
+import org.streamfs.transfer.Namespace;
+
+/**
+ * Commits of write sessions and what follows them: a commit hands the staged file to the engine (durably
+ * "closed") and keeps it readable until the store holds the object; when the upload finishes, the live
+ * file's base becomes the new object, metadata set during the upload is stored, and the attribute cache
+ * learns the new version; a failed upload is logged and reported on the file's next flush, fsync or write.
+ * Waiters ({@link #settle}) see an upload finished only after all of that ran.
+ */
+final class Commits {
+  private static final Logger LOG = LoggerFactory.getLogger(Commits.class);
+
+  private final Namespace namespace;
+  private final Lookup lookup;
+  private final Consumer<LiveFile> forget;
+
+  Commits(Namespace namespace, Lookup lookup, Consumer<LiveFile> forget) {
+    this.namespace = namespace;
+    this.lookup = lookup;
+    this.forget = forget;
+  }
+
+  /** Commits any open session of the file and waits for its upload; returns the stored object. */
+  ObjectInfo settle(LiveFile f) throws IOException {
+    CompletableFuture<ObjectInfo> wait;
+    synchronized (f) {
+      if (f.staged != null && !f.unlinked) {
+        commitLocked(f);
+      }
+      wait = f.committing;
+    }
+    if (wait != null) {
+      await(wait);
+    }
+    synchronized (f) {
+      if (f.failure != null) {
+        throw f.failure;
+      }
+      return f.base;
+    }
+  }
+
+  void commitLocked(LiveFile f) throws IOException {
+    StagedFile s = f.staged;
+    Map<String, String> meta = new HashMap<>(f.meta);
+    CompletableFuture<ObjectInfo> done = s.commit(meta);
+    // waiters see the upload as finished only once finished() ran (metadata update included)
+    CompletableFuture<ObjectInfo> settled = new CompletableFuture<>();
+    f.staged = null;
+    f.uploading = s;
+    f.committing = settled;
+    done.whenComplete((info, err) -> {
+      ObjectInfo result = finished(f, s, settled, info, err);
+      if (err == null) {
+        settled.complete(result);
+      } else {
+        settled.completeExceptionally(err);
+      }
+    });
+  }
+
+  private ObjectInfo finished(LiveFile f, StagedFile s, CompletableFuture<ObjectInfo> done, ObjectInfo info,
+      Throwable err) {
+    synchronized (f) {
+      if (err == null) {
+        f.base = info;
+        f.failure = null;
+        if (f.metaAfterCommit && f.committing == done && !f.unlinked) {
+          f.metaAfterCommit = false;
+          try {
+            Map<String, String> merged = new HashMap<>(info.metadata());
+            merged.putAll(f.meta);
+            f.base = namespace.updateMetadata(f.key, merged);
+          } catch (IOException e) {
+            LOG.warn("{}: attributes set during the upload could not be stored: {}", f.key, e.toString());
+          }
+        }
+        if (!f.unlinked) {
+          lookup.remember(f.key, f.base);
+        }
+      } else {
+        Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+            ? err.getCause() : err;
+        f.failure = c instanceof IOException io ? io : new IOException(c.toString(), c);
+        LOG.error("upload of {} failed, the previous version is kept and the staged bytes are listed by "
+            + "'streamfs ops --failed': {}", f.key, c.toString());
+        lookup.invalidate(f.key);
+      }
+      if (f.committing == done) {
+        f.committing = null;
+      }
+      if (f.uploading == s) {
+        f.uploading = null;
+      }
+      try {
+        s.close();
+      } catch (IOException e) {
+        LOG.debug("closing staged file: {}", e.toString());
+      }
+      forget.accept(f);
+      return f.base;
+    }
+  }
+
+  static <T> T await(CompletableFuture<T> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for an upload");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(c.toString(), c);
+    }
+  }
+}

@@ -164,12 +164,12 @@ class EmbeddingStoreTest {
     assertTrue(fx.store.totalPartsSent() > 0, "chunks had been sent before the bad row");
     assertNothingLeftFor("embeddings/bad.npy");
 
-    // raw input whose length is not a multiple of dim×4, discovered at its end
+    // raw input whose length is not a multiple of dim*4, discovered at its end
     byte[] raw = new byte[dim * 4 * 3000 + 6];
     e = assertThrows(EmbeddingFormatException.class, () -> fx.embeddings.uploadEmbeddings(
         new RawFloat32Source(new ByteArrayInputStream(raw), dim, "standard input"), "bad",
         EmbeddingOptions.DEFAULTS));
-    assertTrue(e.getMessage().contains("not a multiple of dim×4 = 128"), e.getMessage());
+    assertTrue(e.getMessage().contains("not a multiple of dim*4 = 128"), e.getMessage());
     assertNothingLeftFor("embeddings/bad.npy");
 
     // NaN allowed on request

@@ -12,14 +12,18 @@ trap 'rm -rf "$scratch"' EXIT
 "$root/bin/streamfs" --version >/dev/null   # builds the jar once, outside the timings
 head -c $((size_mib * 1048576)) /dev/urandom > "$scratch/src"
 bytes=$((size_mib * 1048576))
-sf() { STREAMFS_PLAIN_PROGRESS=1 "$root/bin/streamfs" "$@" --store "file://$scratch/store" --state-dir "$scratch/state" -q; }
+export STREAMFS_PLAIN_PROGRESS=1
+jar="$root/target/streamfs-all.jar"
+# The JVM is measured directly (not through the launcher) so its PID is the one sampled for peak RSS.
+sf=(java -Xmx256m -XX:+UseSerialGC -jar "$jar")
+common=(--store "file://$scratch/store" --state-dir "$scratch/state" -q)
 mkdir -p "$scratch/plain" "$scratch/store"
 declare -a cp_t cps_t put_t get_t put_r get_r
 for r in $(seq 1 "$runs"); do
   measure m cp "$scratch/src" "$scratch/plain/c$r"; cp_t+=("${m% *}")
   measure m sh -c "cp '$scratch/src' '$scratch/plain/s$r' && sync -f '$scratch/plain/s$r'"; cps_t+=("${m% *}")
-  measure m sf put "$scratch/src" "k$r"; put_t+=("${m% *}"); put_r+=("${m#* }")
-  measure m sf get "k$r" "$scratch/out$r"; get_t+=("${m% *}"); get_r+=("${m#* }")
+  measure m "${sf[@]}" put "${common[@]}" "$scratch/src" "k$r" >/dev/null; put_t+=("${m% *}"); put_r+=("${m#* }")
+  measure m "${sf[@]}" get "${common[@]}" "k$r" "$scratch/out$r" >/dev/null; get_t+=("${m% *}"); get_r+=("${m#* }")
   cmp -s "$scratch/src" "$scratch/out$r" || { echo "bench: get $r differs from the source" >&2; exit 1; }
   rm -f "$scratch/plain/c$r" "$scratch/plain/s$r" "$scratch/out$r" "$scratch/store/k$r"
 done

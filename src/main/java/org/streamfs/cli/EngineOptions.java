@@ -11,6 +11,8 @@ import org.streamfs.store.ObjectStore;
 import org.streamfs.store.Stores;
 import org.streamfs.transfer.StreamingConfig;
 import org.streamfs.transfer.StreamingManager;
+import org.streamfs.transfer.codec.CodecOptions;
+import org.streamfs.transfer.codec.SealingStore;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,6 +51,19 @@ public final class EngineOptions {
 
   @Option(names = "--create-store", description = "Create the store (directory or database) if missing.")
   boolean createStore;
+
+  @Option(names = "--compress", paramLabel = "LEVEL", description = "Compress each chunk: zstd 1-22 or"
+      + " deflate 1-9; 0 = off (default). Reads decompress whatever was written.", defaultValue = "0")
+  int compress;
+
+  @Option(names = "--compress-codec", paramLabel = "zstd|deflate", description = "Codec for --compress"
+      + " (default: zstd; deflate needs no native library).", defaultValue = "zstd")
+  String compressCodec;
+
+  @Option(names = "--encrypt-key-file", paramLabel = "FILE", description = "Encrypt each chunk with"
+      + " AES-256-GCM. FILE holds a 256-bit key (32 raw bytes, 64 hex digits or base64) or a passphrase;"
+      + " it must not be readable by group or others. Needed to read encrypted objects.")
+  Path encryptKeyFile;
 
   static Path home() {
     return Path.of(System.getProperty("user.home"));
@@ -108,10 +123,16 @@ public final class EngineOptions {
     return b.build();
   }
 
-  /** Store + catalog + engine, closed together. */
+  /** Compression and encryption options (FORMAT.md); plain when neither is given. */
+  public CodecOptions codecOptions() throws IOException {
+    return CodecOptions.fromCli(compress, compressCodec, encryptKeyFile);
+  }
+
+  /** Store + catalog + engine, closed together; the engine runs on a {@link SealingStore}. */
   public Engine open() throws IOException {
     StreamingConfig cfg = config();
-    ObjectStore s = openStore();
+    CodecOptions codec = codecOptions();
+    ObjectStore s = new SealingStore(openStore(), codec);
     Catalog c;
     try {
       c = Catalog.open(stateDir().resolve("catalog"));

@@ -22,7 +22,9 @@ import picocli.CommandLine.Command;
         + " resumable chunks; mount the store as a filesystem.",
     subcommands = {
         PutCommand.class, GetCommand.class, OpsCommand.class, CancelCommand.class, ResumeCommand.class,
-        VerifyCommand.class, CleanupCommand.class, EmbeddingsCommand.class, CommandLine.HelpCommand.class})
+        VerifyCommand.class, CleanupCommand.class, MountCommand.class, UmountCommand.class, SyncCommand.class,
+        RecoverCommand.class, EmbeddingsCommand.class,
+        org.streamfs.cli.service.InstallServiceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 

@@ -71,6 +71,11 @@ public final class Stores {
   }
 
   private static StoreException bad(String uri, String why) {
-    return new StoreException(Kind.PERMANENT, null, "invalid store URI '" + uri + "': " + why);
+    return new StoreException(Kind.PERMANENT, null, "invalid store URI '" + redacted(uri) + "': " + why);
+  }
+
+  /** The URI with any user-info (user:secret@) replaced, so that a refusal never echoes a credential. */
+  static String redacted(String uri) {
+    return uri == null ? null : uri.replaceAll("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@", "$1***@");
   }
 }

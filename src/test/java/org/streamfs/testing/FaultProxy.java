@@ -21,13 +21,22 @@ import java.util.function.Predicate;
 
 /**
  * A tiny HTTP/1.1 proxy on 127.0.0.1 that sits between a client and a real server to inject faults: the next
- * matching requests can be answered with 503 SlowDown, have their connection reset, or be swallowed (no
- * answer ever). Every request head is recorded so a test can check what the client sent. One request per
+ * matching requests can be answered with 503 SlowDown, have their connection reset, be swallowed (no
+ * answer ever), or be done by the server with the answer lost on the way back. Every request head is recorded so a test can check what the client sent. One request per
  * connection: the proxy forces {@code Connection: close} upstream and then pipes bytes both ways.
  */
 public final class FaultProxy implements AutoCloseable {
   /** What to do with a request. */
-  public enum Fault { SLOW_DOWN, RESET, BLACKHOLE }
+  public enum Fault {
+    /** Answer 503 SlowDown without asking the server. */
+    SLOW_DOWN,
+    /** Reset the connection without asking the server. */
+    RESET,
+    /** Read the request and never answer. */
+    BLACKHOLE,
+    /** Let the server do the request, then reset the connection instead of passing its answer on. */
+    LOSE_RESPONSE
+  }
 
   /** A request as the client sent it: method, path with query, headers (names lower-case). */
   public record Request(String method, String target, Map<String, String> headers) {}
@@ -116,7 +125,7 @@ public final class FaultProxy implements AutoCloseable {
         in.transferTo(OutputStream.nullOutputStream());
         return;
       }
-      forward(client, in, lines);
+      forward(client, in, lines, fault == Fault.LOSE_RESPONSE);
     } catch (IOException e) {
       // the client or the server went away: nothing to do
     } finally {
@@ -133,7 +142,7 @@ public final class FaultProxy implements AutoCloseable {
     return null;
   }
 
-  private void forward(Socket client, InputStream in, String[] lines) throws IOException {
+  private void forward(Socket client, InputStream in, String[] lines, boolean loseResponse) throws IOException {
     try (Socket up = new Socket()) {
       up.connect(upstream, 5000);
       open.add(up);
@@ -156,6 +165,11 @@ public final class FaultProxy implements AutoCloseable {
       }, "fault-proxy-body");
       body.setDaemon(true);
       body.start();
+      if (loseResponse) {
+        up.getInputStream().transferTo(OutputStream.nullOutputStream());
+        client.setSoLinger(true, 0);
+        return;
+      }
       up.getInputStream().transferTo(client.getOutputStream());
       client.getOutputStream().flush();
     } finally {

@@ -94,10 +94,6 @@ final class CouchDbUploads {
     }
     String hex = Sha256.hex(actual);
     String name = DocIds.partName(partNumber);
-    // The base64 text goes into the request as its own buffer, not through a JSON tree and a String.
-    ByteBuffer b64 = Base64.getEncoder().encode(data.duplicate());
-    byte[] encoded = new byte[b64.remaining()];
-    b64.get(encoded);
     synchronized (locks.computeIfAbsent(uploadId, k -> new Object())) {
       for (int attempt = 1; ; attempt++) {
         ObjectNode doc = staging(key, uploadId);
@@ -111,11 +107,16 @@ final class CouchDbUploads {
         a.put("data", PLACEHOLDER);
         byte[] json = CouchDbHttp.toBytes(doc);
         int at = indexOf(json, PLACEHOLDER.getBytes(StandardCharsets.US_ASCII));
-        List<byte[]> pieces = List.of(Arrays.copyOfRange(json, 0, at), encoded,
-            Arrays.copyOfRange(json, at + PLACEHOLDER.length(), json.length));
+        // The base64 text is streamed into the request, never held whole (see Base64Stream).
+        byte[] head = Arrays.copyOfRange(json, 0, at);
+        byte[] tail = Arrays.copyOfRange(json, at + PLACEHOLDER.length(), json.length);
+        long length = head.length + Base64Stream.encodedLength(data.remaining()) + tail.length;
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
+            HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.SequenceInputStream(
+                java.util.Collections.enumeration(List.of(new java.io.ByteArrayInputStream(head),
+                    new Base64Stream(data), new java.io.ByteArrayInputStream(tail))))), length);
         CouchDbHttp.Reply r = http.send(http.request(http.docUri(doc.path("_id").asText(), null, null), true)
-            .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofByteArrays(pieces)).build(), key);
+            .header("Content-Type", "application/json").PUT(body).build(), key);
         if (r.ok()) {
           return new PartReceipt(partNumber, data.remaining(), md5Digest(data), hex);
         }
@@ -206,7 +207,14 @@ final class CouchDbUploads {
     } else {
       manifest = manifest.withRev(r.body().path("rev").asText());
     }
-    deleteStaging(key, uploadId);
+    try {
+      deleteStaging(key, uploadId);
+    } catch (StoreException e) {
+      // The object is complete and visible; the leftover staging document is listed by listUploads and
+      // goes away with an abort, which does not touch the completed object.
+      LOG.warn("upload {} of {} completed, but its staging document could not be deleted: {}", uploadId, key,
+          e.getMessage());
+    }
     return manifest.info(key);
   }
 

@@ -70,6 +70,8 @@ final class S3Clients {
         .credentialsProvider(credentials)
         .region(region(config))
         .forcePathStyle(config.pathStyle())
+        // On AWS without a region, follow a bucket to its region instead of failing with 301.
+        .crossRegionAccessEnabled(config.region() == null && config.endpoint() == null)
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
         .serviceConfiguration(S3Configuration.builder()

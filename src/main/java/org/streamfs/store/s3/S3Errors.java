@@ -6,8 +6,8 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Set;
-import org.streamfs.store.StoreException;
 import org.streamfs.store.StoreException.Kind;
+import org.streamfs.store.StoreException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
@@ -98,6 +98,15 @@ final class S3Errors {
       return new StoreException(Kind.INVALID_KEY, key, op + ": key too long for the server (" + detail + ")", e);
     }
     return new StoreException(Kind.PERMANENT, key, op + " refused by " + where + " (" + detail + ")", e);
+  }
+
+  /** True for "the key or upload is not there" (404 other than a missing bucket): absent is fine for deletes. */
+  static boolean missingKey(SdkException e) {
+    if (!(e instanceof AwsServiceException se)) {
+      return false;
+    }
+    String code = se.awsErrorDetails() == null ? null : se.awsErrorDetails().errorCode();
+    return !"NoSuchBucket".equals(code) && (se.statusCode() == 404 || NOT_FOUND.contains(String.valueOf(code)));
   }
 
   /** True if this is a service error with exactly this HTTP status. */

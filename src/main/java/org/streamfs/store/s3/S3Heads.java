@@ -74,7 +74,8 @@ final class S3Heads implements AutoCloseable {
 
   private ObjectInfo head(ObjectInfo o) throws StoreException {
     try {
-      return store.info(o.key(), store.client().headObject(b -> b.bucket(store.bucket()).key(store.full(o.key()))));
+      String full = store.full(o.key());
+      return store.info(o.key(), store.client().headObject(b -> b.bucket(store.bucket()).key(full)));
     } catch (SdkException e) {
       StoreException se = store.errors().map("list (stat)", o.key(), e);
       if (se.kind() == StoreException.Kind.NOT_FOUND) {

@@ -52,6 +52,7 @@ public final class S3Store implements ObjectStore {
   private final S3Errors errors;
   private final S3Uploads uploads;
   private final S3Heads heads;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** A store with credentials from the config's profile or the default AWS chain. */
   public S3Store(S3StoreConfig config) {
@@ -176,7 +177,8 @@ public final class S3Store implements ObjectStore {
     String token = null;
     try {
       do {
-        ListObjectsV2Request.Builder rb = ListObjectsV2Request.builder().bucket(bucket()).prefix(fullPrefix);
+        ListObjectsV2Request.Builder rb = ListObjectsV2Request.builder().bucket(bucket()).prefix(fullPrefix)
+            .maxKeys(pageSize());
         if (delimiter != null) {
           rb.delimiter(delimiter);
         }
@@ -185,7 +187,8 @@ public final class S3Store implements ObjectStore {
         }
         ListObjectsV2Response page = client.listObjectsV2(rb.build());
         for (S3Object o : page.contents()) {
-          if ((o.key().equals(fullPrefix) && o.key().endsWith("/")) || reserved(o.key()) || !o.key().startsWith(config.prefix())) {
+          boolean markerOfPrefix = o.key().equals(fullPrefix) && o.key().endsWith("/");
+          if (markerOfPrefix || reserved(o.key()) || !o.key().startsWith(config.prefix())) {
             continue;
           }
           objects.add(new ObjectInfo(rel(o.key()), o.size(), S3Meta.version(o.eTag()), o.lastModified(),
@@ -288,9 +291,8 @@ public final class S3Store implements ObjectStore {
     try {
       client.deleteObject(b -> b.bucket(bucket()).key(full(key)));
     } catch (SdkException e) {
-      StoreException se = errors.map("delete", key, e);
-      if (se.kind() != StoreException.Kind.NOT_FOUND || se.getMessage().contains("bucket does not exist")) {
-        throw se;
+      if (!S3Errors.missingKey(e)) {
+        throw errors.map("delete", key, e);
       }
     }
   }
@@ -338,13 +340,21 @@ public final class S3Store implements ObjectStore {
     }
   }
 
-  /** The size above which copies go part by part; a method so tests can lower it. */
-  long copyLimit() {
-    return copyLimitOverride > 0 ? copyLimitOverride : COPY_OBJECT_LIMIT;
+  /** Tests only: a small page size (keys, uploads, parts per listing request) to exercise pagination. */
+  volatile int pageSizeOverride;
+
+  /** Entries per listing request: S3's maximum (1000) unless a test lowers it. */
+  int pageSize() {
+    return pageSizeOverride > 0 ? pageSizeOverride : 1000;
   }
 
   /** Tests only: lower the CopyObject limit to exercise the multipart copy with small objects. */
   volatile long copyLimitOverride;
+
+  /** The size above which copies go part by part; a method so tests can lower it. */
+  long copyLimit() {
+    return copyLimitOverride > 0 ? copyLimitOverride : COPY_OBJECT_LIMIT;
+  }
 
   @Override
   public String beginUpload(String key, Map<String, String> metadata) throws StoreException {
@@ -390,7 +400,7 @@ public final class S3Store implements ObjectStore {
   @Override
   public List<PendingUpload> listUploads(String prefix) throws StoreException {
     StoreKeys.validatePrefix(prefix);
-    return uploads.list(prefix);
+    return uploads.ledger().list(prefix);
   }
 
   /**
@@ -399,11 +409,14 @@ public final class S3Store implements ObjectStore {
    * uploads were aborted.
    */
   public int sweepOrphanUploads(Duration olderThan) throws StoreException {
-    return uploads.sweep(olderThan);
+    return uploads.ledger().sweep(olderThan);
   }
 
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     heads.close();
     client.close();
   }

@@ -5,11 +5,8 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -19,44 +16,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.PartReceipt;
-import org.streamfs.store.PendingUpload;
-import org.streamfs.store.StoreException;
 import org.streamfs.store.StoreException.Kind;
-import org.streamfs.store.StoreKeys;
+import org.streamfs.store.StoreException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CopyPartResult;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
-import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.Part;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * The multipart half of {@link S3Store}: begin, parts (SHA-256 header or Content-MD5), server-side part
- * copies, the list of parts the server really holds, complete and abort, and the ledger that tells this
- * tool's uploads from other tools' in the same bucket. The ledger is one small object per open upload at
- * {@code prefix/.streamfs/uploads/<sha256(uploadId)>} (body: upload id and key), written right after
- * CreateMultipartUpload and removed at complete/abort; S3 keeps no other per-upload mark that ListMultipartUploads
- * would return. Existence of an upload is always asked of ListMultipartUploads, because some servers
- * (S3Proxy) answer ListParts for an unknown id with an empty list.
+ * copies, the list of parts the server really holds, complete and abort, and the multipart copy of objects
+ * too large for CopyObject. Each upload is recorded in the {@link S3Ledger}. Existence of an upload is always
+ * asked of ListMultipartUploads, because some servers (S3Proxy) answer ListParts for an unknown id with an
+ * empty list and accept parts for an aborted one.
  */
 final class S3Uploads {
   private static final Logger LOG = LoggerFactory.getLogger(S3Uploads.class);
-  private static final String LEDGER = StoreKeys.RESERVED_PREFIX + "/uploads/";
 
   private final S3Store store;
   private final S3Client client;
   private final S3Errors errors;
   private final AtomicBoolean dropMpSize;
+  private final S3Ledger ledger;
   /** Upload ids confirmed open, with when (System.nanoTime). */
   private final Map<String, Long> verified = new ConcurrentHashMap<>();
   private static final long RECHECK_NANOS = 30_000_000_000L;
@@ -66,15 +54,15 @@ final class S3Uploads {
     this.client = store.client();
     this.errors = store.errors();
     this.dropMpSize = dropMpSize;
+    this.ledger = new S3Ledger(store, this);
+  }
+
+  S3Ledger ledger() {
+    return ledger;
   }
 
   private String bucket() {
     return store.bucket();
-  }
-
-  private String ledgerKey(String uploadId) {
-    byte[] h = S3Store.digest("SHA-256", ByteBuffer.wrap(uploadId.getBytes(StandardCharsets.UTF_8)));
-    return store.full(LEDGER) + HexFormat.of().formatHex(h, 0, 20);
   }
 
   String begin(String key, Map<String, String> metadata, boolean sha256) throws StoreException {
@@ -90,9 +78,7 @@ final class S3Uploads {
       throw errors.map("begin upload", key, e);
     }
     try {
-      byte[] body = (uploadId + "\n" + key + "\n").getBytes(StandardCharsets.UTF_8);
-      client.putObject(b -> b.bucket(bucket()).key(ledgerKey(uploadId)).contentType("text/plain")
-          .contentLength((long) body.length), RequestBody.fromBytes(body));
+      ledger.record(uploadId, key);
     } catch (SdkException e) {
       StoreException se = errors.map("begin upload (ledger)", key, e);
       try {
@@ -195,16 +181,6 @@ final class S3Uploads {
     }
   }
 
-  /** The open upload with this id at this key, or null (ListMultipartUploads, paginated). */
-  private MultipartUpload find(String key, String uploadId) throws StoreException {
-    for (MultipartUpload u : listRaw(store.full(key), "find upload", key)) {
-      if (u.uploadId().equals(uploadId) && u.key().equals(store.full(key))) {
-        return u;
-      }
-    }
-    return null;
-  }
-
   /**
    * NOT_FOUND unless the upload is open: asked of ListMultipartUploads at most every {@link #RECHECK_NANOS}
    * per upload id (servers such as S3Proxy accept parts for an aborted upload); forgotten at complete/abort.
@@ -214,7 +190,7 @@ final class S3Uploads {
     if (seen != null && System.nanoTime() - seen < RECHECK_NANOS) {
       return;
     }
-    if (find(key, uploadId) == null) {
+    if (ledger.find(key, uploadId) == null) {
       verified.remove(uploadId);
       throw new StoreException(Kind.NOT_FOUND, key, "upload " + uploadId + " not found (completed, aborted "
           + "or expired)");
@@ -231,7 +207,7 @@ final class S3Uploads {
       while (true) {
         Integer m = marker;
         ListPartsResponse page = client.listParts(b -> {
-          b.bucket(bucket()).key(store.full(key)).uploadId(uploadId);
+          b.bucket(bucket()).key(store.full(key)).uploadId(uploadId).maxParts(store.pageSize());
           if (m != null) {
             b.partNumberMarker(m);
           }
@@ -267,7 +243,8 @@ final class S3Uploads {
       }
       last = p.partNumber();
       total += p.size();
-      wire.add(CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag() == null ? null : S3Meta.etag(p.etag()))
+      wire.add(CompletedPart.builder().partNumber(p.partNumber())
+          .eTag(p.etag() == null ? null : S3Meta.etag(p.etag()))
           .checksumSHA256(S3Meta.hexToB64(p.sha256Hex())).build());
     }
     long size = total;
@@ -276,14 +253,47 @@ final class S3Uploads {
     try {
       r = callComplete(key, uploadId, wire, size);
     } catch (SdkException e) {
-      throw errors.map("complete upload " + uploadId, key, e);
+      ObjectInfo earlier = S3Errors.missingKey(e) ? completedEarlier(key, parts, size) : null;
+      if (earlier == null) {
+        throw errors.map("complete upload " + uploadId, key, e);
+      }
+      LOG.info("upload {} of {} had already completed (an earlier answer was lost)", uploadId, key);
+      ledger.forget(uploadId);
+      return earlier;
     }
-    forgetLedger(uploadId);
+    ledger.forget(uploadId);
     try {
       return store.info(key, client.headObject(b -> b.bucket(bucket()).key(store.full(key))));
     } catch (SdkException e) {
       LOG.warn("completed {} but could not stat it: {}", key, e.toString());
       return new ObjectInfo(key, size, S3Meta.version(r.eTag()), Instant.now(), Map.of());
+    }
+  }
+
+  /**
+   * After NoSuchUpload on complete: the object at the key, if it is exactly what these parts make (a retried
+   * complete whose first answer was lost). S3 and S3Proxy give a multipart object the ETag
+   * {@code md5(part md5s)-N}, which the part ETags determine; else null.
+   */
+  private ObjectInfo completedEarlier(String key, List<PartReceipt> parts, long size) throws StoreException {
+    MessageDigest md5;
+    try {
+      md5 = MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    for (PartReceipt p : parts) {
+      if (p.etag() == null || !p.etag().matches("[0-9a-fA-F]{32}")) {
+        return null;
+      }
+      md5.update(HexFormat.of().parseHex(p.etag()));
+    }
+    String expected = S3Meta.hex(md5.digest()) + "-" + parts.size();
+    try {
+      ObjectInfo now = store.info(key, client.headObject(b -> b.bucket(bucket()).key(store.full(key))));
+      return now.size() == size && expected.equalsIgnoreCase(now.version()) ? now : null;
+    } catch (SdkException e) {
+      return null;
     }
   }
 
@@ -311,113 +321,11 @@ final class S3Uploads {
     try {
       client.abortMultipartUpload(b -> b.bucket(bucket()).key(store.full(key)).uploadId(uploadId));
     } catch (SdkException e) {
-      StoreException se = errors.map("abort upload " + uploadId, key, e);
-      if (se.kind() != Kind.NOT_FOUND || se.getMessage().contains("bucket does not exist")) {
-        throw se;
+      if (!S3Errors.missingKey(e)) {
+        throw errors.map("abort upload " + uploadId, key, e);
       }
     }
-    forgetLedger(uploadId);
-  }
-
-  private void forgetLedger(String uploadId) {
-    try {
-      client.deleteObject(b -> b.bucket(bucket()).key(ledgerKey(uploadId)));
-    } catch (SdkException e) {
-      LOG.warn("could not remove ledger entry of upload {} (the sweep will): {}", uploadId, e.toString());
-    }
-  }
-
-  List<PendingUpload> list(String prefix) throws StoreException {
-    Map<String, Instant> ours = ledger();
-    List<PendingUpload> out = new ArrayList<>();
-    for (MultipartUpload u : listRaw(store.full(prefix), "list uploads", prefix)) {
-      if (ours.containsKey(ledgerKey(u.uploadId())) && u.key().startsWith(store.config().prefix())) {
-        out.add(new PendingUpload(store.rel(u.key()), u.uploadId(), u.initiated()));
-      }
-    }
-    return out;
-  }
-
-  int sweep(Duration olderThan) throws StoreException {
-    Instant cutoff = Instant.now().minus(olderThan);
-    int aborted = 0;
-    for (PendingUpload u : list("")) {
-      if (u.initiated() == null || u.initiated().isBefore(cutoff)) {
-        abort(u.key(), u.uploadId());
-        aborted++;
-      }
-    }
-    // Ledger entries whose upload is gone (completed or aborted while the ledger delete failed).
-    Map<String, Instant> ledger = ledger();
-    for (MultipartUpload u : listRaw(store.config().prefix(), "list uploads", "")) {
-      ledger.remove(ledgerKey(u.uploadId()));
-    }
-    for (Map.Entry<String, Instant> e : ledger.entrySet()) {
-      if (e.getValue().isBefore(cutoff)) {
-        try {
-          client.deleteObject(b -> b.bucket(bucket()).key(e.getKey()));
-        } catch (SdkException ex) {
-          throw errors.map("sweep ledger", null, ex);
-        }
-      }
-    }
-    return aborted;
-  }
-
-  /** Ledger entries (bucket key → written at). */
-  private Map<String, Instant> ledger() throws StoreException {
-    Map<String, Instant> out = new HashMap<>();
-    String token = null;
-    try {
-      do {
-        String t = token;
-        ListObjectsV2Response page = client.listObjectsV2(b -> {
-          b.bucket(bucket()).prefix(store.full(LEDGER));
-          if (t != null) {
-            b.continuationToken(t);
-          }
-        });
-        for (S3Object o : page.contents()) {
-          out.put(o.key(), o.lastModified());
-        }
-        token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-      } while (token != null);
-    } catch (SdkException e) {
-      throw errors.map("list upload ledger", null, e);
-    }
-    return out;
-  }
-
-  /** All open uploads whose bucket key starts with {@code fullPrefix} (ListMultipartUploads, paginated). */
-  private List<MultipartUpload> listRaw(String fullPrefix, String op, String key) throws StoreException {
-    List<MultipartUpload> out = new ArrayList<>();
-    String keyMarker = null;
-    String idMarker = null;
-    try {
-      while (true) {
-        String km = keyMarker;
-        String im = idMarker;
-        ListMultipartUploadsResponse page = client.listMultipartUploads(b -> {
-          b.bucket(bucket()).prefix(fullPrefix);
-          if (km != null) {
-            b.keyMarker(km);
-          }
-          if (im != null) {
-            b.uploadIdMarker(im);
-          }
-        });
-        out.addAll(page.uploads());
-        if (!Boolean.TRUE.equals(page.isTruncated()) || page.nextKeyMarker() == null
-            || (page.nextKeyMarker().equals(km) && String.valueOf(page.nextUploadIdMarker()).equals(im))) {
-          break;
-        }
-        keyMarker = page.nextKeyMarker();
-        idMarker = page.nextUploadIdMarker();
-      }
-    } catch (SdkException e) {
-      throw errors.map(op, key, e);
-    }
-    return out;
+    ledger.forget(uploadId);
   }
 
   /** Server-side copy of an object too large for CopyObject, part by part into a new upload. */

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.streamfs.store.Listing;
 import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.ObjectStore;
+import org.streamfs.store.Stores;
 import org.streamfs.store.PartReceipt;
 import org.streamfs.store.PendingUpload;
 import org.streamfs.store.StoreException;
@@ -58,6 +60,19 @@ class S3StoreBehaviourIT {
     assertEquals(5L * MIB, store.limits().minPartSize());
     assertEquals(5L << 30, store.limits().maxPartSize());
     assertEquals(10_000, store.limits().maxParts());
+  }
+
+  @Test
+  void storesOpensS3UrisAndRefusesCredentialsInThem() throws Exception {
+    try (ObjectStore opened = Stores.open(server.storeUri(bucket, "pfx/").toString(), false)) {
+      assertTrue(opened instanceof S3Store, opened.getClass().toString());
+      opened.checkAccess();
+      assertTrue(opened.describe().startsWith("s3://" + bucket + "/pfx/"), opened.describe());
+    }
+    StoreException e = assertThrows(StoreException.class,
+        () -> Stores.open("s3://AKIAEXAMPLE:hunter2@" + bucket + "/pfx/", false));
+    assertTrue(e.getMessage().contains("user-info"), e.getMessage());
+    assertFalse(e.getMessage().contains("hunter2"), "a refusal must not echo the secret: " + e.getMessage());
   }
 
   @Test
@@ -261,6 +276,35 @@ class S3StoreBehaviourIT {
     System.arraycopy(src, MIB, expected, 0, 5 * MIB);
     System.arraycopy(tail, 0, expected, 5 * MIB, 1000);
     assertArrayEquals(expected, S3TestSupport.readAll(store.read("cp/dst", 0, -1, null)));
+  }
+
+  @Test
+  void listingsFollowContinuationAcrossSmallPages() throws Exception {
+    try (S3Store paged = S3Store.open(server.storeUri(bucket, "paged/"))) {
+      paged.pageSizeOverride = 2;
+      for (String k : List.of("pg/a", "pg/b", "pg/c", "pg/d", "pg/e", "pg/s1/x", "pg/s2/x", "pg/s3/x")) {
+        paged.put(k, new byte[] {1}, Map.of("mode", "33188"));
+      }
+      Listing l = paged.list("pg/", "/");
+      assertEquals(List.of("pg/a", "pg/b", "pg/c", "pg/d", "pg/e"),
+          l.objects().stream().map(ObjectInfo::key).toList());
+      assertTrue(l.objects().stream().allMatch(o -> "33188".equals(o.metadata().get("mode"))));
+      assertEquals(List.of("pg/s1/", "pg/s2/", "pg/s3/"), l.commonPrefixes());
+      assertEquals(8, paged.list("pg/", null).objects().size());
+      List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        ids.add(paged.beginUpload("pg/up" + i, Map.of()));
+      }
+      assertEquals(3, paged.listUploads("pg/").size());
+      byte[] b = {7};
+      for (int n = 1; n <= 3; n++) {
+        paged.uploadPart("pg/up0", ids.get(0), n, ByteBuffer.wrap(b), S3TestSupport.sha256(b));
+      }
+      assertEquals(List.of(1, 2, 3), paged.listParts("pg/up0", ids.get(0)).stream()
+          .map(PartReceipt::partNumber).toList());
+      assertEquals(3, paged.sweepOrphanUploads(Duration.ZERO));
+      assertTrue(paged.listUploads("pg/").isEmpty());
+    }
   }
 
   @Test

@@ -196,6 +196,35 @@ class S3StoreFaultIT {
   }
 
   @Test
+  void aRetriedCompleteWhoseFirstAnswerWasLostSucceeds() throws Exception {
+    byte[] p1 = S3TestSupport.random(5 * MIB, 26);
+    byte[] p2 = S3TestSupport.random(100, 27);
+    try (FaultProxy proxy = new FaultProxy(server.endpoint());
+        S3Store store = S3Store.open(URI.create("s3://" + bucket + "/lost/?endpoint=" + proxy.endpoint()
+            + "&mp-object-size=false"))) {
+      String id = store.beginUpload("k", Map.of("mode", "33188"));
+      List<PartReceipt> parts = List.of(
+          store.uploadPart("k", id, 1, ByteBuffer.wrap(p1), S3TestSupport.sha256(p1)),
+          store.uploadPart("k", id, 2, ByteBuffer.wrap(p2), S3TestSupport.sha256(p2)));
+      proxy.failNext(r -> r.method().equals("POST") && r.target().contains("uploadId="),
+          FaultProxy.Fault.LOSE_RESPONSE);
+      StoreException lost = assertThrows(StoreException.class, () -> store.completeUpload("k", id, parts));
+      assertEquals(Kind.TRANSIENT, lost.kind(), lost.getMessage());
+      try (var raw = S3TestSupport.rawClient(server.endpoint())) {
+        assertTrue(raw.listMultipartUploads(b -> b.bucket(bucket).prefix("lost/k")).uploads().isEmpty(),
+            "the server did complete: the upload is gone");
+      }
+      ObjectInfo done = store.completeUpload("k", id, parts); // what RetryingStore does next
+      assertEquals(p1.length + p2.length, done.size());
+      assertEquals("33188", done.metadata().get("mode"));
+      assertTrue(store.listUploads("").isEmpty());
+      // A complete of an upload that never existed is still NOT_FOUND.
+      assertEquals(Kind.NOT_FOUND, assertThrows(StoreException.class,
+          () -> store.completeUpload("k", "no-such-upload", List.of(parts.get(0)))).kind());
+    }
+  }
+
+  @Test
   void mpObjectSizeIsDroppedOnlyAfterTheEndpointRejectsIt() throws Exception {
     byte[] p = S3TestSupport.random(3000, 25);
     try (FaultProxy proxy = new FaultProxy(server.endpoint());

@@ -1,0 +1,255 @@
+package org.streamfs.cache;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.model.Sha256;
+
+/**
+ * The on-disk cache of verified chunks, bounded by {@code maxBytes} with least-recently-used eviction. An
+ * entry is named by the SHA-256 of (key, version, chunk index), so a changed object (new version) never
+ * hits an old entry. A chunk is fetched once however many readers want it (in-flight fetches are shared),
+ * written to a temporary file and renamed into place, and read from there. Fetch buffers are bounded by a
+ * semaphore (memory = permits x chunk size). Prefetches run on a bounded pool and are dropped, not queued,
+ * when the pool is busy. The index is rebuilt from the directory at start (oldest first).
+ */
+public final class ChunkCache {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkCache.class);
+
+  /** Fills {@code dst} (position 0, limit = chunk length) with the verified bytes of the chunk. */
+  @FunctionalInterface
+  public interface Fetcher {
+    void fetch(ByteBuffer dst) throws IOException;
+  }
+
+  /** One chunk of one object version. */
+  public record ChunkId(String key, String version, int index) {
+    String fileName() {
+      return Sha256.hex(Sha256.digest((key + "\0" + version + "\0" + index).getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
+  private final Path dir;
+  private final long maxBytes;
+  private final ExecutorService prefetchPool;
+  private final Semaphore buffers;
+  private final Map<String, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
+  private final LinkedHashMap<String, Long> lru = new LinkedHashMap<>(16, 0.75f, true);
+  private long total;
+  private long hits;
+  private long misses;
+
+  public ChunkCache(Path dir, long maxBytes, int fetchBuffers, ExecutorService prefetchPool) throws IOException {
+    this.dir = dir;
+    this.maxBytes = maxBytes;
+    this.prefetchPool = prefetchPool;
+    this.buffers = new Semaphore(fetchBuffers);
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    rebuild();
+  }
+
+  private void rebuild() throws IOException {
+    List<Path> entries = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.forEach(entries::add);
+    }
+    entries.sort(Comparator.comparingLong(p -> p.toFile().lastModified()));
+    synchronized (lru) {
+      for (Path p : entries) {
+        String name = p.getFileName().toString();
+        if (name.endsWith(".tmp")) {
+          Files.deleteIfExists(p);
+          continue;
+        }
+        long len = Files.size(p);
+        lru.put(name, len);
+        total += len;
+      }
+      evictLocked(null);
+    }
+  }
+
+  /**
+   * Reads bytes at {@code offsetInChunk} of the chunk into {@code dst} (as many as fit and exist),
+   * fetching the chunk first if it is not cached. Returns the count.
+   */
+  public int read(ChunkId id, int chunkLength, long offsetInChunk, ByteBuffer dst, Fetcher fetcher)
+      throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      Path p = ensure(id, chunkLength, fetcher);
+      try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+        int n = 0;
+        while (dst.hasRemaining()) {
+          int r = ch.read(dst, offsetInChunk + n);
+          if (r <= 0) {
+            break;
+          }
+          n += r;
+        }
+        return n;
+      } catch (NoSuchFileException e) {
+        if (attempt > 2) {
+          throw e;
+        }
+        // evicted between lookup and open: fetch again
+      }
+    }
+  }
+
+  /** Starts fetching the chunk in the background unless it is cached or already on its way. */
+  public void prefetch(ChunkId id, int chunkLength, Fetcher fetcher) {
+    String name = id.fileName();
+    synchronized (lru) {
+      if (lru.containsKey(name) || inFlight.containsKey(name)) {
+        return;
+      }
+    }
+    try {
+      prefetchPool.execute(() -> {
+        try {
+          ensure(id, chunkLength, fetcher);
+        } catch (IOException | RuntimeException e) {
+          LOG.debug("prefetch of {} chunk {} failed: {}", id.key(), id.index(), e.toString());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // pool busy: a prefetch is only a hint
+    }
+  }
+
+  /** True if the chunk is cached now. */
+  public boolean contains(ChunkId id) {
+    synchronized (lru) {
+      return lru.containsKey(id.fileName());
+    }
+  }
+
+  public long size() {
+    synchronized (lru) {
+      return total;
+    }
+  }
+
+  public String stats() {
+    synchronized (lru) {
+      return "cache " + total + " bytes in " + lru.size() + " chunks, hits " + hits + ", misses " + misses;
+    }
+  }
+
+  private Path ensure(ChunkId id, int chunkLength, Fetcher fetcher) throws IOException {
+    String name = id.fileName();
+    Path p = dir.resolve(name);
+    CompletableFuture<Path> mine = new CompletableFuture<>();
+    CompletableFuture<Path> theirs;
+    synchronized (lru) {
+      if (lru.get(name) != null) {
+        hits++;
+        return p;
+      }
+      misses++;
+      theirs = inFlight.putIfAbsent(name, mine);
+    }
+    if (theirs != null) {
+      return await(theirs);
+    }
+    try {
+      fetchInto(p, chunkLength, fetcher);
+      synchronized (lru) {
+        lru.put(name, (long) chunkLength);
+        total += chunkLength;
+        evictLocked(name);
+      }
+      mine.complete(p);
+      return p;
+    } catch (IOException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      inFlight.remove(name, mine);
+    }
+  }
+
+  private void fetchInto(Path p, int chunkLength, Fetcher fetcher) throws IOException {
+    try {
+      buffers.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting for a fetch buffer");
+    }
+    Path tmp = p.resolveSibling(p.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
+    try {
+      ByteBuffer buf = ByteBuffer.allocate(chunkLength);
+      fetcher.fetch(buf);
+      buf.position(0).limit(chunkLength);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+      }
+      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+      buffers.release();
+    }
+  }
+
+  private static Path await(CompletableFuture<Path> f) throws IOException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting for a chunk");
+    }
+  }
+
+  private void evictLocked(String keep) {
+    Iterator<Map.Entry<String, Long>> it = lru.entrySet().iterator();
+    while (total > maxBytes && it.hasNext()) {
+      Map.Entry<String, Long> e = it.next();
+      if (e.getKey().equals(keep)) {
+        continue;
+      }
+      try {
+        Files.deleteIfExists(dir.resolve(e.getKey()));
+      } catch (IOException ex) {
+        LOG.warn("cannot evict cache entry {}: {}", e.getKey(), ex.toString());
+        continue;
+      }
+      total -= e.getValue();
+      it.remove();
+    }
+  }
+}

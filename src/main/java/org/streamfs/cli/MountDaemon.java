@@ -1,0 +1,206 @@
+package org.streamfs.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.cache.ChunkCache;
+import org.streamfs.cache.ObjectReader;
+import org.streamfs.catalog.Catalog;
+import org.streamfs.cli.service.SystemdNotify;
+import org.streamfs.fs.StreamFs;
+import org.streamfs.fs.fuse.FuseMount;
+import org.streamfs.fs.fuse.StreamFuse;
+import org.streamfs.model.StreamingOperation;
+import org.streamfs.staging.Staging;
+import org.streamfs.store.ObjectStore;
+import org.streamfs.transfer.Namespace;
+import org.streamfs.transfer.StreamingConfig;
+import org.streamfs.transfer.StreamingManager;
+
+/**
+ * The mount daemon in the foreground: the composition root of a mount. It takes the state directory's
+ * exclusive lock, opens store, catalog and engine, recovers staged uploads left by a crash (committed ones
+ * resume, open ones roll back), builds staging, cache and the fs, clears a stale mount, mounts, and then
+ * serves the control socket until the file system is unmounted. On SIGTERM it keeps flushing closed files
+ * for the stop timeout, then unmounts; uploads still pending resume at the next mount.
+ */
+final class MountDaemon {
+  private static final Logger LOG = LoggerFactory.getLogger(MountDaemon.class);
+
+  /** Everything a mount needs, resolved. */
+  record Settings(String store, Path mountpoint, Path stateDir, long chunkSize, int parallel, long cacheMaxSize,
+      long maxDirty, List<String> fuseOptions, boolean singleThreaded, long testReadLatencyMillis,
+      Duration stopTimeout) {}
+
+  /** A failure to mount, with the one-line reason shown to the user. */
+  static final class MountFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    MountFailure(String reason) {
+      super(reason);
+    }
+  }
+
+  private final Settings s;
+  private FileChannel lockChannel;
+
+  MountDaemon(Settings s) {
+    this.s = s;
+  }
+
+  /** Runs the mount until unmounted; {@code onReady} is called once the mount answers. */
+  void run(Runnable onReady) throws MountFailure, IOException, InterruptedException {
+    Files.createDirectories(s.stateDir());
+    Files.setPosixFilePermissions(s.stateDir(), PosixFilePermissions.fromString("rwx------"));
+    lock();
+    String libfuse = FuseMount.libfuseProblem();
+    if (libfuse != null) {
+      throw new MountFailure(libfuse);
+    }
+    FuseMount.clearStale(s.mountpoint());
+    if (!Files.isDirectory(s.mountpoint())) {
+      throw new MountFailure("mount point " + s.mountpoint() + " does not exist or is not a directory");
+    }
+    if (FuseMount.mountType(s.mountpoint()) != null) {
+      throw new MountFailure("mount point " + s.mountpoint() + " is busy: something is already mounted there");
+    }
+    ObjectStore store;
+    try {
+      store = StoreOpener.open(s.store(), s.testReadLatencyMillis());
+      store.checkAccess();
+    } catch (IOException e) {
+      throw new MountFailure("store " + s.store() + " is not usable: " + e.getMessage());
+    }
+    StreamingConfig.Builder cb = StreamingConfig.builder().parallelChunks(s.parallel())
+        .threadPoolSize(Math.max(2, s.parallel() * 2));
+    cb.chunkSizeBytes(s.chunkSize());
+    Catalog catalog = Catalog.open(s.stateDir().resolve("catalog"));
+    StreamingManager engine = new StreamingManager(store, catalog, cb.build());
+    Staging staging = new Staging(s.stateDir().resolve("staging"), s.maxDirty());
+    engine.addCompletionListener(op -> staging.release(op.operationId()));
+    for (StreamingOperation op : engine.recoverStagedUploads()) {
+      LOG.info("recovered staged upload {} of {}: {}", op.operationId(), op.key(), op.status().value());
+    }
+    ThreadPoolExecutor prefetch = new ThreadPoolExecutor(s.parallel(), s.parallel(), 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(s.parallel() * 2), r -> {
+          Thread t = new Thread(r, "prefetch");
+          t.setDaemon(true);
+          return t;
+        });
+    ChunkCache cache = new ChunkCache(s.stateDir().resolve("cache"), s.cacheMaxSize(), s.parallel() + 2,
+        prefetch);
+    ObjectReader reader = new ObjectReader(engine, cache);
+    long[] owner = owner();
+    StreamFs fs = new StreamFs(engine, new Namespace(engine), staging, reader,
+        new StreamFs.Options(owner[0], owner[1], 5_000, 8, s.stateDir().toString()));
+    StreamFuse fuse = new StreamFuse(fs);
+    FuseMount mount;
+    try {
+      mount = FuseMount.start(fuse, s.mountpoint(), s.fuseOptions(), s.singleThreaded(), 30_000);
+    } catch (IOException e) {
+      throw new MountFailure(e.getMessage());
+    }
+    ServerSocketChannel control = ControlChannel.serve(s.stateDir(), (cmd, out) -> control(cmd, out, fs, engine));
+    MountRegistry.write(s.mountpoint(), s.stateDir(), ProcessHandle.current().pid());
+    Files.writeString(s.stateDir().resolve("mount.store"), s.store() + "\n");
+    Thread stopper = new Thread(() -> onSignal(engine, mount), "streamfs-stop");
+    Runtime.getRuntime().addShutdownHook(stopper);
+    LOG.info("mounted {} on {} (state {})", store.describe(), s.mountpoint(), s.stateDir());
+    onReady.run();
+    mount.awaitEnd();
+    LOG.info("unmounted {}; {} uploads still pending resume at the next mount", s.mountpoint(),
+        engine.pendingCompletions());
+    control.close();
+    MountRegistry.remove(s.mountpoint());
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopper);
+    } catch (IllegalStateException e) {
+      // already shutting down
+    }
+    prefetch.shutdownNow();
+    engine.close();
+    catalog.close();
+    store.close();
+    Files.deleteIfExists(ControlChannel.socket(s.stateDir()));
+  }
+
+  private void onSignal(StreamingManager engine, FuseMount mount) {
+    SystemdNotify.fromEnvironment().stopping("flushing uploads");
+    try {
+      if (!engine.awaitCommitted(s.stopTimeout())) {
+        LOG.warn("stop timeout reached with {} uploads pending; they resume at the next mount",
+            engine.pendingCompletions());
+      }
+      mount.unmount();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void control(String cmd, PrintWriter out, StreamFs fs, StreamingManager engine)
+      throws InterruptedException {
+    switch (cmd.split(" ")[0]) {
+      case "sync" -> {
+        long last = 0;
+        while (!engine.awaitCommitted(Duration.ofMillis(500))) {
+          long now = System.currentTimeMillis();
+          if (now - last >= 500) {
+            List<String> p = fs.pendingUploads();
+            out.println("pending " + engine.pendingCompletions() + " " + String.join("; ", p));
+            last = now;
+          }
+        }
+        out.println("done");
+      }
+      case "status" -> {
+        for (String p : fs.pendingUploads()) {
+          out.println(p);
+        }
+        out.println("done");
+      }
+      case "pid" -> out.println(ProcessHandle.current().pid());
+      default -> out.println("error unknown command " + cmd);
+    }
+  }
+
+  private void lock() throws IOException, MountFailure {
+    Path lockFile = s.stateDir().resolve("daemon.lock");
+    lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.READ);
+    FileLock l = lockChannel.tryLock();
+    if (l == null) {
+      String pid = "";
+      try {
+        pid = " (pid " + Files.readString(s.stateDir().resolve("daemon.pid")).strip() + ")";
+      } catch (IOException e) {
+        // no pid file: say nothing more
+      }
+      throw new MountFailure("state dir " + s.stateDir() + " is in use by another streamfs daemon" + pid);
+    }
+    Files.writeString(s.stateDir().resolve("daemon.pid"), Long.toString(ProcessHandle.current().pid()));
+  }
+
+  /** uid and gid of this process (the mount owner, default owner of objects without metadata). */
+  static long[] owner() {
+    try {
+      Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      Object gid = Files.getAttribute(Path.of("/proc/self"), "unix:gid");
+      return new long[] {((Number) uid).longValue(), ((Number) gid).longValue()};
+    } catch (IOException | RuntimeException e) {
+      return new long[] {0, 0};
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package org.streamfs.fs;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.streamfs.staging.StagedFile;
+import org.streamfs.store.ObjectInfo;
+
+/**
+ * A file the mount is working on: open, being written, or still uploading after close. It holds the stored
+ * version it started from ({@code base}, null for a new file), the staged bytes while a write session is
+ * open, the commit in flight, the metadata that the next commit will store, and the handle counts. Fields
+ * are guarded by the object's monitor; see {@code package-info} for the lock order.
+ */
+final class LiveFile {
+  String key;
+  ObjectInfo base;
+  StagedFile staged;
+  CompletableFuture<ObjectInfo> committing;
+  /** The staged file whose commit is in flight (kept readable until the store holds the object). */
+  StagedFile uploading;
+  Map<String, String> meta;
+  int handles;
+  int writers;
+  boolean unlinked;
+  /** Metadata changed while a commit was in flight: store it once the object exists. */
+  boolean metaAfterCommit;
+  IOException failure;
+
+  LiveFile(String key, ObjectInfo base, Map<String, String> meta) {
+    this.key = key;
+    this.base = base;
+    this.meta = new HashMap<>(meta);
+    this.meta.keySet().removeIf(k -> k.startsWith("streamfs-"));
+  }
+
+  /** Current attributes: the stored ones, with the staged size and the pending metadata. */
+  synchronized Attr attr(long uid, long gid) {
+    long size = staged != null ? staged.size() : uploading != null ? uploading.size()
+        : base != null ? base.size() : 0;
+    ObjectInfo view = new ObjectInfo(key, size, base == null ? "" : base.version(),
+        base == null ? java.time.Instant.now() : base.lastModified(), meta);
+    return Meta.attr(view, uid, gid);
+  }
+
+  /** Whether the mount must keep this entry (open, or an upload still in flight). */
+  synchronized boolean busy() {
+    return handles > 0 || staged != null || committing != null;
+  }
+
+  /** {@code user.streamfs.status}: writing, uploading, failed: reason, or stored. */
+  synchronized String status() {
+    if (staged != null) {
+      return "writing";
+    }
+    if (committing != null) {
+      return "uploading";
+    }
+    if (failure != null) {
+      return "failed: " + failure.getMessage();
+    }
+    return base == null ? "new" : "stored";
+  }
+
+  /** {@code user.streamfs.progress}: "UPLOADED/TOTAL bytes (P%)". */
+  synchronized String progress() {
+    StagedFile s = staged != null ? staged : uploading;
+    if (s == null) {
+      long size = base == null ? 0 : base.size();
+      return size + "/" + size + " bytes (100%)";
+    }
+    long total = s.size();
+    long up = Math.min(total, s.upload().bytesUploaded());
+    long pct = total == 0 ? 100 : up * 100 / total;
+    return up + "/" + total + " bytes (" + pct + "%)";
+  }
+}

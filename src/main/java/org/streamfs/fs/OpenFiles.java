@@ -1,0 +1,484 @@
+package org.streamfs.fs;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.cache.ObjectReader;
+import org.streamfs.cache.ReadAhead;
+import org.streamfs.staging.StagedFile;
+import org.streamfs.staging.Staging;
+import org.streamfs.store.ObjectInfo;
+import org.streamfs.transfer.StagedUpload;
+import org.streamfs.transfer.StreamingManager;
+
+/**
+ * The handle table and the write sessions. Each open file is one {@link LiveFile} (shared by all its
+ * handles) keyed by store key; a handle adds its access mode and read-ahead state. A create, or the first
+ * write or truncate of an open file, starts a staged upload (a session); flush (every close()) commits it,
+ * so a file is crash-safe as soon as close() returns; release of the last writer commits what a flush did
+ * not. The object appears whole, in the background. fsync commits and waits until the store holds it; the
+ * next write starts a new session over that version. A writer killed with -9 still gets flush and release
+ * from the kernel: what it had written is committed, exactly what a local disk would keep. A LiveFile
+ * leaves the table when it has no handle and no upload in flight.
+ */
+final class OpenFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(OpenFiles.class);
+
+  record Handle(long id, LiveFile file, boolean writable, ReadAhead readAhead) {}
+
+  private final StreamingManager engine;
+  private final org.streamfs.transfer.Namespace namespace;
+  private final Staging staging;
+  private final ObjectReader reader;
+  private final Lookup lookup;
+  private final int readAheadMax;
+  private final Map<String, LiveFile> live = new ConcurrentHashMap<>();
+  private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
+  private final AtomicLong nextHandle = new AtomicLong(1);
+
+  OpenFiles(StreamingManager engine, org.streamfs.transfer.Namespace namespace, Staging staging,
+      ObjectReader reader, Lookup lookup, int readAheadMax) {
+    this.engine = engine;
+    this.namespace = namespace;
+    this.staging = staging;
+    this.reader = reader;
+    this.lookup = lookup;
+    this.readAheadMax = readAheadMax;
+  }
+
+  LiveFile get(String key) {
+    LiveFile f = live.get(key);
+    return f == null || f.unlinked ? null : f;
+  }
+
+  /** Live files directly in directory {@code dirKey} ("" = root). */
+  List<String> namesIn(String dirKey) {
+    String prefix = dirKey.isEmpty() ? "" : dirKey + "/";
+    List<String> out = new ArrayList<>();
+    for (LiveFile f : live.values()) {
+      String k = f.key;
+      if (!f.unlinked && k.startsWith(prefix) && k.indexOf('/', prefix.length()) < 0) {
+        out.add(k.substring(prefix.length()));
+      }
+    }
+    return out;
+  }
+
+  /** Keys of live files at any depth below {@code prefix}. */
+  List<String> keysUnder(String prefix) {
+    List<String> out = new ArrayList<>();
+    for (LiveFile f : live.values()) {
+      if (!f.unlinked && f.key.startsWith(prefix)) {
+        out.add(f.key);
+      }
+    }
+    return out;
+  }
+
+  /** Creates a new, empty file open for writing; it is committed (even empty) at its last release. */
+  long create(String key, Map<String, String> meta) throws IOException {
+    LiveFile old = live.get(key);
+    if (old != null) {
+      settle(old);
+    }
+    LiveFile f = new LiveFile(key, null, meta);
+    synchronized (f) {
+      startSessionLocked(f);
+      f.handles++;
+      f.writers++;
+    }
+    live.put(key, f);
+    return register(f, true);
+  }
+
+  /** Where an open finds the stored object when the file is not live yet (pinned for reads). */
+  @FunctionalInterface
+  interface Stat {
+    ObjectInfo stat() throws IOException;
+  }
+
+  /** Opens an existing file. */
+  long open(String key, Stat stat, boolean write) throws IOException {
+    while (true) {
+      LiveFile f = live.get(key);
+      if (f == null) {
+        ObjectInfo stored = stat.stat();
+        LiveFile fresh = new LiveFile(key, stored, stored.metadata());
+        f = live.putIfAbsent(key, fresh);
+        if (f == null) {
+          f = fresh;
+        }
+      }
+      synchronized (f) {
+        if (live.get(key) != f) {
+          continue;
+        }
+        f.handles++;
+        if (write) {
+          f.writers++;
+        }
+        return register(f, write);
+      }
+    }
+  }
+
+  private long register(LiveFile f, boolean write) {
+    long id = nextHandle.getAndIncrement();
+    handles.put(id, new Handle(id, f, write, new ReadAhead(readAheadMax)));
+    return id;
+  }
+
+  Handle handle(long fh) throws FsException {
+    Handle h = handles.get(fh);
+    if (h == null) {
+      throw new FsException(Errno.EBADF, "no open file with handle " + fh);
+    }
+    return h;
+  }
+
+  private void startSessionLocked(LiveFile f) throws IOException {
+    Path p = staging.newFile();
+    StagedUpload up;
+    try {
+      up = engine.openStagedUpload(f.key, p, f.base);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(p);
+      throw e;
+    }
+    ObjectInfo base = f.base;
+    f.staged = new StagedFile(staging, p, up, base, (off, dst) -> readBase(base, off, dst));
+    f.failure = null;
+  }
+
+  private void readBase(ObjectInfo base, long offset, ByteBuffer dst) throws IOException {
+    while (dst.hasRemaining()) {
+      int n = reader.read(base, offset, dst, null);
+      if (n <= 0) {
+        throw new IOException("base object " + base.key() + " ended early at " + offset);
+      }
+      offset += n;
+    }
+  }
+
+  int read(long fh, long offset, ByteBuffer dst) throws IOException {
+    Handle h = handle(fh);
+    LiveFile f = h.file();
+    for (int attempt = 0; ; attempt++) {
+      StagedFile s;
+      ObjectInfo base;
+      synchronized (f) {
+        s = f.staged != null ? f.staged : f.uploading;
+        base = f.base;
+      }
+      if (s == null) {
+        return base == null ? 0 : reader.read(base, offset, dst, h.readAhead());
+      }
+      CompletableFuture<ObjectInfo> committing;
+      synchronized (f) {
+        committing = f.uploading == s ? f.committing : null;
+      }
+      try {
+        return s.read(offset, dst);
+      } catch (java.nio.channels.ClosedChannelException e) {
+        if (attempt > 3) {
+          throw e;
+        }
+        // the upload finished while we read: read the stored version now
+      } catch (org.streamfs.store.StoreException e) {
+        if (e.kind() != org.streamfs.store.StoreException.Kind.PRECONDITION_FAILED || committing == null
+            || attempt > 3) {
+          throw e;
+        }
+        // unchanged chunks come from the base version, which the finishing upload just replaced
+        try {
+          await(committing);
+        } catch (IOException ignored) {
+          // the upload failed: the base is still the stored version, read it again
+        }
+      }
+    }
+  }
+
+  void write(long fh, long offset, ByteBuffer src) throws IOException {
+    Handle h = handle(fh);
+    if (!h.writable()) {
+      throw new FsException(Errno.EBADF, "handle " + fh + " is not open for writing");
+    }
+    LiveFile f = h.file();
+    int start = src.position();
+    while (true) {
+      StagedFile s = session(f);
+      if (s == null) {
+        return;
+      }
+      IOException failed = s.upload().failure();
+      if (failed != null) {
+        throw failed;
+      }
+      if (s.write(offset, src)) {
+        break;
+      }
+      src.position(start);
+    }
+    touch(f);
+  }
+
+  void ftruncate(long fh, long size) throws IOException {
+    Handle h = handle(fh);
+    if (!h.writable()) {
+      throw new FsException(Errno.EBADF, "handle " + fh + " is not open for writing");
+    }
+    StagedFile s = session(h.file());
+    if (s != null) {
+      s.truncate(size);
+      touch(h.file());
+    }
+  }
+
+  /** The open write session of {@code f}, starting one if fsync or rename committed the previous one. */
+  private StagedFile session(LiveFile f) throws IOException {
+    while (true) {
+      CompletableFuture<ObjectInfo> wait;
+      synchronized (f) {
+        if (f.unlinked) {
+          return null;
+        }
+        if (f.staged != null) {
+          return f.staged;
+        }
+        if (f.committing == null) {
+          startSessionLocked(f);
+          return f.staged;
+        }
+        wait = f.committing;
+      }
+      await(wait);
+    }
+  }
+
+  private static void touch(LiveFile f) {
+    synchronized (f) {
+      f.meta.put(Meta.MTIME, Meta.formatTime(java.time.Instant.now()));
+    }
+  }
+
+  /**
+   * close() of one descriptor. For a writer this is the commit point: what was written is durably recorded
+   * as closed (a crash from now on resumes the upload instead of rolling it back), and a background upload
+   * failure of this file is reported here, to the application's close(). Later writes through another
+   * descriptor start a new session over the committed version.
+   */
+  void flush(long fh) throws IOException {
+    Handle h = handle(fh);
+    LiveFile f = h.file();
+    synchronized (f) {
+      if (f.staged != null && f.staged.upload().failure() != null) {
+        throw f.staged.upload().failure();
+      }
+      if (h.writable() && f.failure != null) {
+        throw f.failure;
+      }
+      if (h.writable() && f.staged != null && !f.unlinked) {
+        commitLocked(f);
+      }
+    }
+  }
+
+  /** Last close of a handle: the last writer commits the file. */
+  void release(long fh) throws IOException {
+    Handle h = handles.remove(fh);
+    if (h == null) {
+      return;
+    }
+    LiveFile f = h.file();
+    synchronized (f) {
+      f.handles--;
+      if (h.writable()) {
+        f.writers--;
+        if (f.writers == 0 && f.staged != null) {
+          commitLocked(f);
+        }
+      }
+      forgetIfIdleLocked(f);
+    }
+  }
+
+  /** fsync: commits the current content and returns once the store holds it. */
+  void fsync(long fh) throws IOException {
+    settle(handle(fh).file());
+  }
+
+  /** Commits any open session of the file and waits for its upload; returns the stored object. */
+  ObjectInfo settle(LiveFile f) throws IOException {
+    CompletableFuture<ObjectInfo> wait;
+    synchronized (f) {
+      if (f.staged != null && !f.unlinked) {
+        commitLocked(f);
+      }
+      wait = f.committing;
+    }
+    if (wait != null) {
+      await(wait);
+    }
+    synchronized (f) {
+      if (f.failure != null) {
+        throw f.failure;
+      }
+      return f.base;
+    }
+  }
+
+  private void commitLocked(LiveFile f) throws IOException {
+    StagedFile s = f.staged;
+    Map<String, String> meta = new HashMap<>(f.meta);
+    CompletableFuture<ObjectInfo> done = s.commit(meta);
+    f.staged = null;
+    f.uploading = s;
+    f.committing = done;
+    done.whenComplete((info, err) -> finished(f, s, done, info, err));
+  }
+
+  private void finished(LiveFile f, StagedFile s, CompletableFuture<ObjectInfo> done, ObjectInfo info,
+      Throwable err) {
+    synchronized (f) {
+      if (err == null) {
+        f.base = info;
+        f.failure = null;
+        if (f.metaAfterCommit && f.committing == done && !f.unlinked) {
+          f.metaAfterCommit = false;
+          try {
+            f.base = namespace.updateMetadata(f.key, new HashMap<>(f.meta));
+          } catch (IOException e) {
+            LOG.warn("{}: attributes set during the upload could not be stored: {}", f.key, e.toString());
+          }
+        }
+        if (!f.unlinked) {
+          lookup.remember(f.key, f.base);
+        }
+      } else {
+        Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+            ? err.getCause() : err;
+        f.failure = c instanceof IOException io ? io : new IOException(c.toString(), c);
+        LOG.error("upload of {} failed, the previous version is kept and the staged bytes are listed by "
+            + "'streamfs ops --failed': {}", f.key, c.toString());
+        lookup.invalidate(f.key);
+      }
+      if (f.committing == done) {
+        f.committing = null;
+      }
+      if (f.uploading == s) {
+        f.uploading = null;
+      }
+      try {
+        s.close();
+      } catch (IOException e) {
+        LOG.debug("closing staged file: {}", e.toString());
+      }
+      forgetIfIdleLocked(f);
+    }
+  }
+
+  private void forgetIfIdleLocked(LiveFile f) {
+    if (!f.busy()) {
+      live.remove(f.key, f);
+    }
+  }
+
+  /**
+   * Applies a metadata change to a live file in memory when a commit will carry it (a session is open) or
+   * follow it (an upload is in flight); returns false when the caller must change the stored object.
+   */
+  boolean changeMeta(String key, java.util.function.UnaryOperator<Map<String, String>> change) {
+    LiveFile f = get(key);
+    if (f == null) {
+      return false;
+    }
+    synchronized (f) {
+      if (f.staged == null && f.committing == null) {
+        return false;
+      }
+      f.meta = change.apply(new HashMap<>(f.meta));
+      if (f.staged == null) {
+        f.metaAfterCommit = true;
+      }
+      return true;
+    }
+  }
+
+  /** unlink of a live file: a running session is rolled back; the object is deleted by the caller. */
+  void unlinked(String key) throws IOException {
+    LiveFile f = live.get(key);
+    if (f == null) {
+      return;
+    }
+    CompletableFuture<ObjectInfo> wait;
+    synchronized (f) {
+      if (f.staged != null) {
+        f.staged.abort("unlinked while open");
+        StagedFile s = f.staged;
+        f.staged = null;
+        s.close();
+      }
+      f.unlinked = true;
+      wait = f.committing;
+    }
+    if (wait != null) {
+      try {
+        await(wait);
+      } catch (IOException e) {
+        // the upload of a file being deleted failed: nothing to keep
+      }
+    }
+    live.remove(key, f);
+  }
+
+  /** After a rename moved {@code fromKey} to {@code toKey} in the store. */
+  void rekey(String fromKey, String toKey, ObjectInfo moved) {
+    LiveFile f = live.get(fromKey);
+    if (f == null) {
+      return;
+    }
+    synchronized (f) {
+      f.key = toKey;
+      if (moved != null) {
+        f.base = moved;
+      }
+      live.remove(fromKey, f);
+      if (f.busy()) {
+        live.put(toKey, f);
+      }
+    }
+  }
+
+  /** Every live file whose upload has not finished (for sync). */
+  List<LiveFile> all() {
+    return new ArrayList<>(live.values());
+  }
+
+  static <T> T await(CompletableFuture<T> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for an upload");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(c.toString(), c);
+    }
+  }
+}

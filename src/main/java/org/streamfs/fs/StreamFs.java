@@ -1,0 +1,519 @@
+package org.streamfs.fs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.streamfs.cache.ObjectReader;
+import org.streamfs.staging.Staging;
+import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.StoreKeys;
+import org.streamfs.transfer.Namespace;
+import org.streamfs.transfer.StreamingManager;
+
+/**
+ * The filesystem, POSIX semantics over the store without FUSE: paths are absolute ("/a/b"), results are
+ * values, failures are exceptions that {@link Errno#of} turns into one errno. Files being written or still
+ * uploading ({@link OpenFiles}) take precedence over what the store says, so a file is visible in the mount
+ * the moment it is created and whole to other store clients only once uploaded. Directories are markers
+ * ({@code dir/}) or implied by keys below them; symlinks are small objects whose body is the target;
+ * attributes and xattrs are object metadata ({@link Meta}). Rename is copy + delete, object by object for
+ * a directory (not atomic). Namespace changes reach the store synchronously.
+ */
+public final class StreamFs {
+  /** Mount-wide settings: default owner, attribute cache lifetime, read-ahead cap, state dir shown on /. */
+  public record Options(long uid, long gid, long attrTtlMillis, int readAheadChunks, String stateDir) {}
+
+  /** statfs answer. */
+  public record FsStats(long blockSize, long blocks, long blocksFree, long files, long filesFree,
+      int nameMax) {}
+
+  public static final int O_ACCMODE = 3;
+  public static final int O_RDONLY = 0;
+  private static final String XATTR_PREFIX = "user.streamfs.";
+
+  private final Namespace ns;
+  private final StreamingManager engine;
+  private final Staging staging;
+  private final ObjectReader reader;
+  private final Options opts;
+  private final Lookup lookup;
+  private final OpenFiles files;
+  private final long startSec = Instant.now().getEpochSecond();
+
+  public StreamFs(StreamingManager engine, Namespace ns, Staging staging, ObjectReader reader, Options opts) {
+    this.engine = engine;
+    this.ns = ns;
+    this.staging = staging;
+    this.reader = reader;
+    this.opts = opts;
+    this.lookup = new Lookup(ns, opts.uid(), opts.gid(), opts.attrTtlMillis());
+    this.files = new OpenFiles(engine, ns, staging, reader, lookup, opts.readAheadChunks());
+  }
+
+  // ---- lookup ----
+
+  public Attr getattr(String path) throws IOException {
+    String key = key(path);
+    if (key.isEmpty()) {
+      return new Attr(Attr.S_IFDIR | 0755, opts.uid(), opts.gid(), 0, startSec, 0);
+    }
+    LiveFile f = files.get(key);
+    if (f != null) {
+      return f.attr(opts.uid(), opts.gid());
+    }
+    checkedKey(path);
+    return lookup.get(key).attr();
+  }
+
+  private Optional<Attr> find(String key) throws IOException {
+    if (key.isEmpty()) {
+      return Optional.of(getattr("/"));
+    }
+    LiveFile f = files.get(key);
+    if (f != null) {
+      return Optional.of(f.attr(opts.uid(), opts.gid()));
+    }
+    return lookup.find(key).map(Lookup.Entry::attr);
+  }
+
+  /** Entry names of a directory, without "." and ".." (the binding adds them). */
+  public List<String> readdir(String path) throws IOException {
+    String key = key(path);
+    Attr a = getattr(path);
+    if (!a.isDirectory()) {
+      throw FsException.of(Errno.ENOTDIR, path, "not a directory");
+    }
+    Set<String> names = new LinkedHashSet<>(lookup.list(key));
+    names.addAll(files.namesIn(key));
+    return List.copyOf(names);
+  }
+
+  // ---- files ----
+
+  public long create(String path, int mode, long uid, long gid) throws IOException {
+    String key = checkedKey(path);
+    parentDir(path, key);
+    long fh = files.create(key, Meta.create(Attr.S_IFREG | (mode & 07777), uid, gid));
+    lookup.invalidate(key);
+    return fh;
+  }
+
+  public long open(String path, int flags) throws IOException {
+    String key = key(path);
+    boolean write = (flags & O_ACCMODE) != O_RDONLY;
+    if (files.get(key) == null && getattr(path).isDirectory() && write) {
+      throw FsException.of(Errno.EISDIR, path, "is a directory");
+    }
+    return files.open(key, () -> {
+      ObjectInfo fresh = ns.stat(key);
+      lookup.remember(key, fresh);
+      return fresh;
+    }, write);
+  }
+
+  public int read(long fh, long offset, ByteBuffer dst) throws IOException {
+    return files.read(fh, offset, dst);
+  }
+
+  public void write(long fh, long offset, ByteBuffer src) throws IOException {
+    files.write(fh, offset, src);
+  }
+
+  public void ftruncate(long fh, long size) throws IOException {
+    files.ftruncate(fh, size);
+  }
+
+  public void truncate(String path, long size) throws IOException {
+    Attr a = getattr(path);
+    if (a.isDirectory()) {
+      throw FsException.of(Errno.EISDIR, path, "is a directory");
+    }
+    long fh = open(path, 1);
+    try {
+      files.ftruncate(fh, size);
+    } finally {
+      files.release(fh);
+    }
+  }
+
+  public void flush(long fh) throws IOException {
+    files.flush(fh);
+  }
+
+  public void release(long fh) throws IOException {
+    files.release(fh);
+  }
+
+  public void fsync(long fh) throws IOException {
+    files.fsync(fh);
+  }
+
+  // ---- namespace ----
+
+  public void mkdir(String path, int mode, long uid, long gid) throws IOException {
+    String key = checkedKey(path);
+    parentDir(path, key);
+    if (find(key).isPresent()) {
+      throw FsException.of(Errno.EEXIST, path, "exists");
+    }
+    ObjectInfo marker = ns.put(key + "/", new byte[0], Meta.create(Attr.S_IFDIR | (mode & 07777), uid, gid));
+    lookup.remember(key, marker);
+  }
+
+  public void rmdir(String path) throws IOException {
+    String key = key(path);
+    if (key.isEmpty()) {
+      throw FsException.of(Errno.EBUSY, path, "is the mount root");
+    }
+    if (!getattr(path).isDirectory()) {
+      throw FsException.of(Errno.ENOTDIR, path, "not a directory");
+    }
+    if (lookup.hasChildren(key) || !files.namesIn(key).isEmpty()) {
+      throw FsException.of(Errno.ENOTEMPTY, path, "directory not empty");
+    }
+    ns.delete(key + "/");
+    lookup.invalidate(key);
+    keepParent(key);
+  }
+
+  public void unlink(String path) throws IOException {
+    String key = key(path);
+    Attr a = getattr(path);
+    if (a.isDirectory()) {
+      throw FsException.of(Errno.EISDIR, path, "is a directory");
+    }
+    files.unlinked(key);
+    ns.delete(key);
+    lookup.invalidate(key);
+    keepParent(key);
+  }
+
+  public void symlink(String target, String path, long uid, long gid) throws IOException {
+    String key = checkedKey(path);
+    parentDir(path, key);
+    if (find(key).isPresent()) {
+      throw FsException.of(Errno.EEXIST, path, "exists");
+    }
+    ObjectInfo o = ns.put(key, target.getBytes(StandardCharsets.UTF_8),
+        Meta.create(Attr.S_IFLNK | 0777, uid, gid));
+    lookup.remember(key, o);
+  }
+
+  public String readlink(String path) throws IOException {
+    String key = key(path);
+    if (!getattr(path).isSymlink()) {
+      throw FsException.of(Errno.EINVAL, path, "not a symbolic link");
+    }
+    return new String(ns.readSmall(key), StandardCharsets.UTF_8);
+  }
+
+  public void rename(String from, String to) throws IOException {
+    String src = key(from);
+    String dst = checkedKey(to);
+    if (src.isEmpty()) {
+      throw FsException.of(Errno.EBUSY, from, "is the mount root");
+    }
+    if (src.equals(dst)) {
+      return;
+    }
+    if (dst.startsWith(src + "/")) {
+      throw FsException.of(Errno.EINVAL, to, "is inside " + from);
+    }
+    Attr a = getattr(from);
+    parentDir(to, dst);
+    Optional<Attr> existing = find(dst);
+    if (existing.isPresent()) {
+      Attr d = existing.get();
+      if (a.isDirectory() && !d.isDirectory()) {
+        throw FsException.of(Errno.ENOTDIR, to, "not a directory");
+      }
+      if (!a.isDirectory() && d.isDirectory()) {
+        throw FsException.of(Errno.EISDIR, to, "is a directory");
+      }
+      if (d.isDirectory() && (lookup.hasChildren(dst) || !files.namesIn(dst).isEmpty())) {
+        throw FsException.of(Errno.ENOTEMPTY, to, "directory not empty");
+      }
+    }
+    if (a.isDirectory()) {
+      new DirRename(ns, files).run(src, dst);
+      lookup.invalidateAll();
+    } else {
+      LiveFile f = files.get(src);
+      if (f != null) {
+        files.settle(f);
+      }
+      LiveFile g = files.get(dst);
+      if (g != null) {
+        files.settle(g);
+      }
+      ObjectInfo moved = ns.rename(src, dst);
+      if (existing.isPresent() && existing.get().isDirectory()) {
+        ns.delete(dst + "/");
+      }
+      files.rekey(src, dst, moved);
+      lookup.invalidate(src);
+      lookup.remember(dst, moved);
+    }
+    keepParent(src);
+  }
+
+  public void chmod(String path, int mode) throws IOException {
+    updateMeta(path, m -> {
+      int old = parseMode(m.get(Meta.MODE));
+      m.put(Meta.MODE, Integer.toString((old & Attr.S_IFMT) | (mode & 07777)));
+      return m;
+    });
+  }
+
+  public void chown(String path, long uid, long gid) throws IOException {
+    updateMeta(path, m -> {
+      if (uid >= 0 && uid != 0xFFFFFFFFL) {
+        m.put(Meta.UID, Long.toString(uid));
+      }
+      if (gid >= 0 && gid != 0xFFFFFFFFL) {
+        m.put(Meta.GID, Long.toString(gid));
+      }
+      return m;
+    });
+  }
+
+  /** Sets the modification time (utimens; atime is not kept). */
+  public void setMtime(String path, long sec, long nanos) throws IOException {
+    updateMeta(path, m -> {
+      m.put(Meta.MTIME, Meta.formatTime(sec, nanos));
+      return m;
+    });
+  }
+
+  private int parseMode(String v) {
+    try {
+      return v == null ? 0 : Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Changes metadata: in memory for a file being written or uploaded (its commit stores it, or it is
+   * stored right after the upload), else on the store (a directory's marker is created if only implied).
+   */
+  private void updateMeta(String path, UnaryOperator<Map<String, String>> change) throws IOException {
+    String key = key(path);
+    if (key.isEmpty()) {
+      throw FsException.of(Errno.EPERM, path, "the mount root's attributes are fixed");
+    }
+    Attr a = getattr(path);
+    if (files.changeMeta(key, m -> change.apply(withType(m, a)))) {
+      return;
+    }
+    LiveFile f = files.get(key);
+    if (a.isDirectory()) {
+      Optional<ObjectInfo> marker = ns.find(key + "/");
+      Map<String, String> m = marker.map(o -> (Map<String, String>) new HashMap<>(o.metadata()))
+          .orElseGet(() -> Meta.create(Attr.S_IFDIR | 0755, opts.uid(), opts.gid()));
+      m = change.apply(withType(m, a));
+      ObjectInfo o = marker.isPresent() ? ns.updateMetadata(key + "/", m) : ns.put(key + "/", new byte[0], m);
+      lookup.remember(key, o);
+      return;
+    }
+    ObjectInfo cur = ns.stat(key);
+    Map<String, String> m = change.apply(withType(new HashMap<>(cur.metadata()), a));
+    ObjectInfo o = ns.updateMetadata(key, m);
+    lookup.remember(key, o);
+    if (f != null) {
+      synchronized (f) {
+        f.base = o;
+        f.meta = new HashMap<>(o.metadata());
+      }
+    }
+  }
+
+  /** Makes sure the metadata names the full mode (type bits), owner and time before a change. */
+  private Map<String, String> withType(Map<String, String> m, Attr a) {
+    m.putIfAbsent(Meta.MODE, Integer.toString(a.mode()));
+    m.putIfAbsent(Meta.UID, Long.toString(a.uid()));
+    m.putIfAbsent(Meta.GID, Long.toString(a.gid()));
+    m.putIfAbsent(Meta.MTIME, Meta.formatTime(a.mtimeSec(), a.mtimeNanos()));
+    return m;
+  }
+
+  // ---- xattrs ----
+
+  public byte[] getxattr(String path, String name) throws IOException {
+    String key = key(path);
+    if (name.startsWith(XATTR_PREFIX)) {
+      String v = Xattrs.special(this, key, name.substring(XATTR_PREFIX.length()));
+      if (v == null) {
+        throw FsException.of(Errno.ENODATA, path, "no attribute " + name);
+      }
+      return v.getBytes(StandardCharsets.UTF_8);
+    }
+    byte[] v = Meta.xattrs(metadataOf(path, key)).get(name);
+    if (v == null) {
+      throw FsException.of(Errno.ENODATA, path, "no attribute " + name);
+    }
+    return v;
+  }
+
+  public List<String> listxattr(String path) throws IOException {
+    String key = key(path);
+    Set<String> names = new LinkedHashSet<>(Meta.xattrs(metadataOf(path, key)).keySet());
+    names.addAll(Xattrs.specialNames(key));
+    return List.copyOf(names);
+  }
+
+  /** flags: 1 = XATTR_CREATE (fail if present), 2 = XATTR_REPLACE (fail if absent). */
+  public void setxattr(String path, String name, byte[] value, int flags) throws IOException {
+    if (name.startsWith(XATTR_PREFIX)) {
+      throw FsException.of(Errno.EPERM, path, name + " is read-only");
+    }
+    if (!name.contains(".")) {
+      throw FsException.of(Errno.ENOTSUP, path, "attribute name without namespace: " + name);
+    }
+    updateMeta(path, m -> {
+      Map<String, byte[]> x = Meta.xattrs(m);
+      boolean present = x.containsKey(name);
+      if ((flags & 1) != 0 && present) {
+        throw new java.io.UncheckedIOException(FsException.of(Errno.EEXIST, path, name + " exists"));
+      }
+      if ((flags & 2) != 0 && !present) {
+        throw new java.io.UncheckedIOException(FsException.of(Errno.ENODATA, path, "no attribute " + name));
+      }
+      x.put(name, value);
+      return Meta.withXattrs(m, x);
+    });
+  }
+
+  public void removexattr(String path, String name) throws IOException {
+    if (name.startsWith(XATTR_PREFIX)) {
+      throw FsException.of(Errno.EPERM, path, name + " is read-only");
+    }
+    if (!Meta.xattrs(metadataOf(path, key(path))).containsKey(name)) {
+      throw FsException.of(Errno.ENODATA, path, "no attribute " + name);
+    }
+    updateMeta(path, m -> {
+      Map<String, byte[]> x = Meta.xattrs(m);
+      x.remove(name);
+      return Meta.withXattrs(m, x);
+    });
+  }
+
+  private Map<String, String> metadataOf(String path, String key) throws IOException {
+    if (key.isEmpty()) {
+      return Map.of();
+    }
+    LiveFile f = files.get(key);
+    if (f != null) {
+      synchronized (f) {
+        return new HashMap<>(f.meta);
+      }
+    }
+    Lookup.Entry e = lookup.get(key);
+    return e.object() == null ? Map.of() : e.object().metadata();
+  }
+
+  // ---- whole mount ----
+
+  /** statfs: the staging disk's size and free space (what bounds writes through the mount). */
+  public FsStats statfs() {
+    long bs = 4096;
+    long total = staging.totalSpace() / bs;
+    long free = Math.max(staging.usableSpace(), 0) / bs;
+    return new FsStats(bs, Math.max(total, free), free, 1L << 32, 1L << 31, StoreKeys.MAX_SEGMENT_BYTES);
+  }
+
+  /** Live files with uploads not yet finished: (key, progress) for sync/umount displays. */
+  public List<String> pendingUploads() {
+    return files.all().stream().filter(f -> {
+      synchronized (f) {
+        return f.staged != null || f.committing != null;
+      }
+    }).map(f -> f.key + " " + f.progress()).toList();
+  }
+
+  Options options() {
+    return opts;
+  }
+
+  StreamingManager engine() {
+    return engine;
+  }
+
+  ObjectReader reader() {
+    return reader;
+  }
+
+  LiveFile live(String key) {
+    return files.get(key);
+  }
+
+  Lookup lookup() {
+    return lookup;
+  }
+
+  // ---- paths ----
+
+  /** "/a/b" to "a/b"; "/" to "". */
+  static String key(String path) {
+    if (path == null || path.isEmpty() || path.equals("/")) {
+      return "";
+    }
+    String k = path.startsWith("/") ? path.substring(1) : path;
+    return k.endsWith("/") ? k.substring(0, k.length() - 1) : k;
+  }
+
+  /** The key of a path: ENAMETOOLONG beyond 255 bytes a name, ENOENT for names the store cannot hold. */
+  static String checkedKey(String path) throws FsException {
+    String key = key(path);
+    for (String seg : key.split("/")) {
+      if (seg.getBytes(StandardCharsets.UTF_8).length > StoreKeys.MAX_SEGMENT_BYTES) {
+        throw FsException.of(Errno.ENAMETOOLONG, path, "name longer than 255 bytes");
+      }
+    }
+    if (key.getBytes(StandardCharsets.UTF_8).length > StoreKeys.MAX_KEY_BYTES - 1) {
+      throw FsException.of(Errno.ENAMETOOLONG, path, "path longer than the store allows");
+    }
+    String why = StoreKeys.problem(key);
+    if (why != null) {
+      throw FsException.of(Errno.ENOENT, path, "not storable: " + why);
+    }
+    return key;
+  }
+
+  private void parentDir(String path, String key) throws IOException {
+    int slash = key.lastIndexOf('/');
+    if (slash < 0) {
+      return;
+    }
+    Attr p = find(key.substring(0, slash))
+        .orElseThrow(() -> FsException.of(Errno.ENOENT, path, "parent directory does not exist"));
+    if (!p.isDirectory()) {
+      throw FsException.of(Errno.ENOTDIR, path, "parent is not a directory");
+    }
+  }
+
+  /** After removing {@code key}: a parent that was only implied by it gets a marker so it stays. */
+  private void keepParent(String key) throws IOException {
+    int slash = key.lastIndexOf('/');
+    if (slash < 0) {
+      return;
+    }
+    String parent = key.substring(0, slash);
+    Lookup.Entry e = lookup.find(parent).orElse(null);
+    if (e != null && e.object() != null) {
+      return;
+    }
+    if (ns.find(parent + "/").isEmpty()) {
+      lookup.remember(parent, ns.put(parent + "/", new byte[0],
+          Meta.create(Attr.S_IFDIR | 0755, opts.uid(), opts.gid())));
+    }
+  }
+}

@@ -1,0 +1,224 @@
+package org.streamfs.fs.fuse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mounting and unmounting: the FUSE options streamfs always uses ({@code big_writes},
+ * {@code fsname=streamfs,subtype=streamfs}, {@code default_permissions}; {@code allow_other} only when
+ * asked), the loop on its own thread (libfuse2's multi-threaded loop unless {@code -s} is asked for; see
+ * native-notes/README.md "thread model"), readiness by watching /proc/self/mountinfo, clearing a stale
+ * mount left by a killed daemon (ENOTCONN) with {@code fusermount3 -u} or {@code umount -l}, and checking
+ * that libfuse2 is installed.
+ */
+public final class FuseMount {
+  private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
+
+  private final StreamFuse fuse;
+  private final Path mountpoint;
+  private final CompletableFuture<Void> ended = new CompletableFuture<>();
+
+  private FuseMount(StreamFuse fuse, Path mountpoint) {
+    this.fuse = fuse;
+    this.mountpoint = mountpoint;
+  }
+
+  /** The FUSE arguments for these user options ({@code -o} values, comma lists allowed). */
+  static String[] arguments(List<String> userOptions, boolean singleThreaded) {
+    List<String> args = new ArrayList<>();
+    if (singleThreaded) {
+      args.add("-s");
+    }
+    List<String> opts = new ArrayList<>(List.of("big_writes", "fsname=streamfs", "subtype=streamfs",
+        "default_permissions"));
+    for (String o : userOptions) {
+      for (String p : o.split(",")) {
+        if (!p.isBlank() && !opts.contains(p.strip())) {
+          opts.add(p.strip());
+        }
+      }
+    }
+    args.add("-o");
+    args.add(String.join(",", opts));
+    return args.toArray(new String[0]);
+  }
+
+  /**
+   * Mounts and returns once the kernel shows the mount (or throws with the reason). The loop runs on a
+   * thread named {@code fuse-loop}; {@link #awaitEnd} returns when it ends (unmounted).
+   */
+  public static FuseMount start(StreamFuse fuse, Path mountpoint, List<String> options, boolean singleThreaded,
+      long timeoutMillis) throws IOException {
+    FuseMount m = new FuseMount(fuse, mountpoint);
+    String[] args = arguments(options, singleThreaded);
+    LOG.info("mounting {} with {}", mountpoint, String.join(" ", args));
+    Thread t = new Thread(() -> {
+      try {
+        fuse.mount(mountpoint, true, false, args);
+        m.ended.complete(null);
+      } catch (Throwable e) {
+        m.ended.completeExceptionally(e);
+      }
+    }, "fuse-loop");
+    t.setDaemon(false);
+    t.start();
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (!isMounted(mountpoint)) {
+      if (m.ended.isDone()) {
+        try {
+          m.ended.join();
+          throw new IOException("FUSE loop ended before the mount appeared");
+        } catch (RuntimeException e) {
+          Throwable c = e.getCause() != null ? e.getCause() : e;
+          throw new IOException("cannot mount " + mountpoint + ": " + c.getMessage(), c);
+        }
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IOException("mount of " + mountpoint + " did not appear within " + timeoutMillis + " ms");
+      }
+      sleep(20);
+    }
+    return m;
+  }
+
+  /** Waits until the file system is unmounted (by umount, fusermount or a signal). */
+  public void awaitEnd() throws InterruptedException {
+    try {
+      ended.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      LOG.warn("FUSE loop ended with {}", e.getCause().toString());
+    }
+  }
+
+  public boolean awaitEnd(long millis) throws InterruptedException {
+    try {
+      ended.get(millis, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return true;
+    }
+  }
+
+  /** Unmounts (lazily if busy) and waits up to 10 s for the loop to end. */
+  public void unmount() throws InterruptedException {
+    if (isMounted(mountpoint)) {
+      if (run("fusermount3", "-u", mountpoint.toString()) != 0 && run("fusermount", "-u",
+          mountpoint.toString()) != 0 && run("umount", mountpoint.toString()) != 0) {
+        LOG.warn("{} is busy; detaching it lazily", mountpoint);
+        run("umount", "-l", mountpoint.toString());
+      }
+    }
+    awaitEnd(10_000);
+  }
+
+  /** True if {@code mountpoint} is a streamfs FUSE mount now (per /proc/self/mountinfo). */
+  public static boolean isMounted(Path mountpoint) {
+    String type = mountType(mountpoint);
+    return type != null && type.startsWith("fuse");
+  }
+
+  /** The file system type mounted exactly at {@code mountpoint}, or null. */
+  public static String mountType(Path mountpoint) {
+    String want = mountpoint.toAbsolutePath().normalize().toString();
+    try {
+      String found = null;
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+        String[] f = line.split(" ");
+        if (f.length < 5 || !unescape(f[4]).equals(want)) {
+          continue;
+        }
+        int dash = line.indexOf(" - ");
+        found = dash < 0 ? "?" : line.substring(dash + 3).split(" ")[0];
+      }
+      return found;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static String unescape(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 3 < s.length()) {
+        sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Clears a stale mount left by a killed daemon ("Transport endpoint is not connected"). Returns true if
+   * one was cleared.
+   */
+  public static boolean clearStale(Path mountpoint) {
+    try {
+      Files.readAttributes(mountpoint, "basic:isDirectory");
+      return false;
+    } catch (IOException e) {
+      String m = String.valueOf(e.getMessage());
+      if (!m.contains("not connected") && mountType(mountpoint) == null) {
+        return false;
+      }
+    }
+    if (mountType(mountpoint) == null) {
+      return false;
+    }
+    LOG.warn("clearing stale mount at {}", mountpoint);
+    if (run("fusermount3", "-u", mountpoint.toString()) != 0
+        && run("fusermount", "-u", mountpoint.toString()) != 0) {
+      run("umount", "-l", mountpoint.toString());
+    }
+    return true;
+  }
+
+  /** Why libfuse2 cannot be loaded, or null if it is installed. */
+  public static String libfuseProblem() {
+    for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+        "/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib", "/usr/local/lib")) {
+      if (Files.exists(Path.of(dir, "libfuse.so.2"))) {
+        return null;
+      }
+    }
+    return "libfuse.so.2 not found: install the libfuse2 package (apt-get install libfuse2; keep fuse3)";
+  }
+
+  /** Runs a command quietly; its exit code, or -1 if it could not start. */
+  static int run(String... cmd) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return -1;
+      }
+      return p.exitValue();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,356 @@
+package org.streamfs.fs.fuse;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import jnr.ffi.Pointer;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+import org.streamfs.fs.Attr;
+import org.streamfs.fs.StreamFs;
+
+/**
+ * The jnr-fuse binding: each callback decodes its arguments, calls {@link StreamFs} inside
+ * {@link FuseCall#run}, and encodes the result. No POSIX decision is made here. Request buffers come from
+ * an explicit pool, because with libfuse's multi-threaded loop each callback may run on a freshly attached
+ * Java thread, so thread-locals would be created per call.
+ */
+public final class StreamFuse extends FuseStubFS {
+  private static final long UTIME_NOW = (1L << 30) - 1;
+  private static final long UTIME_OMIT = (1L << 30) - 2;
+  private static final int BUF = 128 * 1024;
+
+  private final StreamFs fs;
+  private final ConcurrentLinkedQueue<byte[]> buffers = new ConcurrentLinkedQueue<>();
+
+  public StreamFuse(StreamFs fs) {
+    this.fs = fs;
+  }
+
+  @Override
+  protected String getFSName() {
+    return "streamfs";
+  }
+
+  private byte[] buffer(int size) {
+    if (size > BUF) {
+      return new byte[size];
+    }
+    byte[] b = buffers.poll();
+    return b != null ? b : new byte[BUF];
+  }
+
+  private void recycle(byte[] b) {
+    if (b.length == BUF && buffers.size() < 64) {
+      buffers.offer(b);
+    }
+  }
+
+  private long uid() {
+    return getContext().uid.get();
+  }
+
+  private long gid() {
+    return getContext().gid.get();
+  }
+
+  private static void fill(FileStat st, Attr a) {
+    st.st_mode.set(a.mode());
+    st.st_nlink.set(a.nlink());
+    st.st_uid.set(a.uid());
+    st.st_gid.set(a.gid());
+    st.st_size.set(a.size());
+    st.st_blksize.set(4096);
+    st.st_blocks.set((a.size() + 511) / 512);
+    st.st_mtim.tv_sec.set(a.mtimeSec());
+    st.st_mtim.tv_nsec.set(a.mtimeNanos());
+    st.st_atim.tv_sec.set(a.mtimeSec());
+    st.st_atim.tv_nsec.set(a.mtimeNanos());
+    st.st_ctim.tv_sec.set(a.mtimeSec());
+    st.st_ctim.tv_nsec.set(a.mtimeNanos());
+  }
+
+  @Override
+  public int getattr(String path, FileStat stat) {
+    return FuseCall.run("getattr", path, () -> {
+      fill(stat, fs.getattr(path));
+      return 0;
+    });
+  }
+
+  @Override
+  public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+    return getattr(path, stat);
+  }
+
+  @Override
+  public int access(String path, int mask) {
+    return FuseCall.run("access", path, () -> {
+      fs.getattr(path);
+      return 0;
+    });
+  }
+
+  @Override
+  public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
+    return FuseCall.run("readdir", path, () -> {
+      List<String> names = fs.readdir(path);
+      filler.apply(buf, ".", null, 0);
+      filler.apply(buf, "..", null, 0);
+      for (String n : names) {
+        if (filler.apply(buf, ByteBuffer.wrap(n.getBytes(StandardCharsets.UTF_8)), null, 0) != 0) {
+          break;
+        }
+      }
+      return 0;
+    });
+  }
+
+  @Override
+  public int mkdir(String path, @mode_t long mode) {
+    return FuseCall.run("mkdir", path, () -> {
+      fs.mkdir(path, (int) mode, uid(), gid());
+      return 0;
+    });
+  }
+
+  @Override
+  public int rmdir(String path) {
+    return FuseCall.run("rmdir", path, () -> {
+      fs.rmdir(path);
+      return 0;
+    });
+  }
+
+  @Override
+  public int unlink(String path) {
+    return FuseCall.run("unlink", path, () -> {
+      fs.unlink(path);
+      return 0;
+    });
+  }
+
+  @Override
+  public int rename(String oldpath, String newpath) {
+    return FuseCall.run("rename", oldpath + " -> " + newpath, () -> {
+      fs.rename(oldpath, newpath);
+      return 0;
+    });
+  }
+
+  @Override
+  public int symlink(String target, String linkpath) {
+    return FuseCall.run("symlink", linkpath, () -> {
+      fs.symlink(target, linkpath, uid(), gid());
+      return 0;
+    });
+  }
+
+  @Override
+  public int readlink(String path, Pointer buf, @size_t long size) {
+    return FuseCall.run("readlink", path, () -> {
+      byte[] t = fs.readlink(path).getBytes(StandardCharsets.UTF_8);
+      int n = (int) Math.min(t.length, size - 1);
+      buf.put(0, t, 0, n);
+      buf.putByte(n, (byte) 0);
+      return 0;
+    });
+  }
+
+  @Override
+  public int chmod(String path, @mode_t long mode) {
+    return FuseCall.run("chmod", path, () -> {
+      fs.chmod(path, (int) mode);
+      return 0;
+    });
+  }
+
+  @Override
+  public int chown(String path, long uid, long gid) {
+    return FuseCall.run("chown", path, () -> {
+      fs.chown(path, uid, gid);
+      return 0;
+    });
+  }
+
+  @Override
+  public int utimens(String path, Timespec[] timespec) {
+    return FuseCall.run("utimens", path, () -> {
+      Timespec m = timespec[1];
+      long nsec = m.tv_nsec.longValue();
+      if (nsec == UTIME_OMIT) {
+        return 0;
+      }
+      if (nsec == UTIME_NOW) {
+        Instant now = Instant.now();
+        fs.setMtime(path, now.getEpochSecond(), now.getNano());
+      } else {
+        fs.setMtime(path, m.tv_sec.get(), nsec);
+      }
+      return 0;
+    });
+  }
+
+  @Override
+  public int truncate(String path, @off_t long size) {
+    return FuseCall.run("truncate", path, () -> {
+      fs.truncate(path, size);
+      return 0;
+    });
+  }
+
+  @Override
+  public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+    return FuseCall.run("ftruncate", path, () -> {
+      fs.ftruncate(fi.fh.get(), size);
+      return 0;
+    });
+  }
+
+  @Override
+  public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+    return FuseCall.run("create", path, () -> {
+      fi.fh.set(fs.create(path, (int) mode, uid(), gid()));
+      return 0;
+    });
+  }
+
+  @Override
+  public int open(String path, FuseFileInfo fi) {
+    return FuseCall.run("open", path, () -> {
+      fi.fh.set(fs.open(path, fi.flags.get()));
+      return 0;
+    });
+  }
+
+  @Override
+  public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+    return FuseCall.run("read", path, () -> {
+      byte[] b = buffer((int) size);
+      try {
+        ByteBuffer bb = ByteBuffer.wrap(b, 0, (int) size);
+        int n = fs.read(fi.fh.get(), offset, bb);
+        buf.put(0, b, 0, n);
+        return n;
+      } finally {
+        recycle(b);
+      }
+    });
+  }
+
+  @Override
+  public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+    return FuseCall.run("write", path, () -> {
+      byte[] b = buffer((int) size);
+      try {
+        buf.get(0, b, 0, (int) size);
+        fs.write(fi.fh.get(), offset, ByteBuffer.wrap(b, 0, (int) size));
+        return (int) size;
+      } finally {
+        recycle(b);
+      }
+    });
+  }
+
+  @Override
+  public int flush(String path, FuseFileInfo fi) {
+    return FuseCall.run("flush", path, () -> {
+      fs.flush(fi.fh.get());
+      return 0;
+    });
+  }
+
+  @Override
+  public int release(String path, FuseFileInfo fi) {
+    return FuseCall.run("release", path, () -> {
+      fs.release(fi.fh.get());
+      return 0;
+    });
+  }
+
+  @Override
+  public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+    return FuseCall.run("fsync", path, () -> {
+      fs.fsync(fi.fh.get());
+      return 0;
+    });
+  }
+
+  @Override
+  public int statfs(String path, Statvfs st) {
+    return FuseCall.run("statfs", path, () -> {
+      StreamFs.FsStats s = fs.statfs();
+      st.f_bsize.set(s.blockSize());
+      st.f_frsize.set(s.blockSize());
+      st.f_blocks.set(s.blocks());
+      st.f_bfree.set(s.blocksFree());
+      st.f_bavail.set(s.blocksFree());
+      st.f_files.set(s.files());
+      st.f_ffree.set(s.filesFree());
+      st.f_favail.set(s.filesFree());
+      st.f_namemax.set(s.nameMax());
+      return 0;
+    });
+  }
+
+  @Override
+  public int getxattr(String path, String name, Pointer value, @size_t long size) {
+    return FuseCall.run("getxattr", path, () -> {
+      byte[] v = fs.getxattr(path, name);
+      if (size == 0) {
+        return v.length;
+      }
+      if (size < v.length) {
+        return -org.streamfs.fs.Errno.ERANGE;
+      }
+      value.put(0, v, 0, v.length);
+      return v.length;
+    });
+  }
+
+  @Override
+  public int listxattr(String path, Pointer list, @size_t long size) {
+    return FuseCall.run("listxattr", path, () -> {
+      StringBuilder sb = new StringBuilder();
+      for (String n : fs.listxattr(path)) {
+        sb.append(n).append('\0');
+      }
+      byte[] v = sb.toString().getBytes(StandardCharsets.UTF_8);
+      if (size == 0) {
+        return v.length;
+      }
+      if (size < v.length) {
+        return -org.streamfs.fs.Errno.ERANGE;
+      }
+      list.put(0, v, 0, v.length);
+      return v.length;
+    });
+  }
+
+  @Override
+  public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+    return FuseCall.run("setxattr", path, () -> {
+      byte[] v = new byte[(int) size];
+      value.get(0, v, 0, v.length);
+      fs.setxattr(path, name, v, flags);
+      return 0;
+    });
+  }
+
+  @Override
+  public int removexattr(String path, String name) {
+    return FuseCall.run("removexattr", path, () -> {
+      fs.removexattr(path, name);
+      return 0;
+    });
+  }
+}

@@ -1,0 +1,86 @@
+package org.streamfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of the mount daemon: a file closed just before the kill is uploaded to completion after the
+ * remount (which also clears the stale mount), a file still open for writing is rolled back (no object, no
+ * parts left in the store), listed by {@code streamfs ops --failed} and recoverable with
+ * {@code streamfs recover}.
+ */
+class CrashResumeIT {
+  @TempDir
+  Path root;
+
+  @Test
+  void closedFilesCompleteOpenFilesRollBack() throws Exception {
+    Mounted m = new Mounted(root, "--chunk-size", "1M").start();
+    try {
+      m.sh("head -c 40000000 /dev/urandom > closed.src && head -c 30000000 /dev/urandom > open.src");
+      // a writer that keeps its file open (no close of any descriptor): writes 30 MB, then waits
+      m.sh("python3 -c \"import time; f=open('mnt/open.bin','wb'); f.write(open('open.src','rb').read()); "
+          + "f.flush(); time.sleep(600)\" > /dev/null 2>&1 & echo $! > writer.pid");
+      m.sh("for i in $(seq 1 200); do [ \"$(stat -c %s mnt/open.bin)\" = 30000000 ] && break; sleep 0.1; done");
+      m.sh("cp closed.src mnt/closed.bin");
+      m.kill9();
+      m.sh("kill $(cat writer.pid) || true");
+      assertFalse(Files.exists(m.store.resolve("closed.bin")) && Files.size(m.store.resolve("closed.bin")) > 0
+          && Files.exists(m.store.resolve("open.bin")), "the kill came too late to test anything");
+    } finally {
+      m.close();
+    }
+    Mounted again = new Mounted(root, "--chunk-size", "1M").start();
+    try {
+      assertEquals(0, again.cli("sync", again.mnt.toString()).code(), again.log());
+      again.sh("cmp closed.src store/closed.bin && cmp closed.src mnt/closed.bin");
+      assertFalse(Files.exists(again.store.resolve("open.bin")), "a file open at the crash must roll back");
+      try (Stream<Path> parts = Files.walk(again.store.resolve(".streamfs-uploads"))) {
+        assertEquals(0, parts.filter(Files::isRegularFile).count(), "no orphan parts");
+      }
+      Mounted.Result ops = again.cli("ops", "--state-dir", again.state.toString(), "--failed", "--json");
+      assertEquals(0, ops.code(), ops.out());
+      String op = null;
+      for (JsonNode n : new ObjectMapper().readTree(ops.out().substring(ops.out().indexOf('[')))) {
+        if ("open.bin".equals(n.path("key").asText())) {
+          op = n.path("operation_id").asText(null);
+        }
+      }
+      assertTrue(op != null, "ops --failed lists the rolled-back file: " + ops.out());
+      Mounted.Result rec = again.cli("recover", "--state-dir", again.state.toString(), op,
+          root.resolve("recovered.bin").toString());
+      assertEquals(0, rec.code(), rec.out());
+      again.sh("cmp -n 29360128 open.src recovered.bin");
+    } finally {
+      again.close();
+    }
+  }
+
+  @Test
+  void staleMountIsClearedAndStateDirIsExclusive() throws Exception {
+    Mounted m = new Mounted(root).start();
+    m.kill9();
+    assertTrue(m.mounted(), "kill -9 leaves the mount behind");
+    Mounted again = new Mounted(root);
+    try {
+      again.start();
+      again.sh("echo hi > mnt/x && cat mnt/x");
+      Mounted.Result second = again.cli("mount", "--store", "file://" + again.store, "--state-dir",
+          again.state.toString(), root.resolve("other").toString());
+      assertEquals(1, second.code(), second.out());
+      assertTrue(second.out().contains("in use by another streamfs daemon"), second.out());
+    } finally {
+      again.close();
+      m.close();
+    }
+  }
+}

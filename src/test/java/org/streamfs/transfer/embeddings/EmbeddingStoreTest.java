@@ -54,6 +54,9 @@ class EmbeddingStoreTest {
     Path object = fx.objectFile(info.key());
     assertEquals(Sha256.hex(Sha256.digest(Files.readAllBytes(object))), info.sha256());
     assertEquals(info, fx.embeddings.info("docs"));
+    // the checksum also travels in the object's metadata, for readers without this catalog's manifest
+    assertEquals(info.sha256(), fx.store.stat(info.key()).metadata().get("streamfs-sha256"));
+    assertEquals(info.sha256(), fx.engine.manifest(fx.store.stat(info.key())).sha256(), "engine agrees");
 
     // each part sent once: data chunks while generating, chunk 0 (header) at the end, never twice
     int chunks = (int) ((size + CHUNK - 1) / CHUNK);

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import org.streamfs.cli.config.ConfigException;
 import org.streamfs.cli.config.MountConfig;
+import org.streamfs.cli.service.MountProbe;
 import org.streamfs.cli.service.SystemdNotify;
 import org.streamfs.fs.fuse.FuseMount;
 import picocli.CommandLine;
@@ -131,8 +132,14 @@ public final class MountCommand implements Callable<Integer> {
     setLogLevel(level);
     try {
       new MountDaemon(settings).run(() -> {
-        report("ready");
-        SystemdNotify.fromEnvironment().ready("mounted " + settings.mountpoint());
+        // READY only once the mount answers a stat (not merely appears in mountinfo): systemd trusts it.
+        if (awaitAnswer(settings.mountpoint())) {
+          report("ready");
+          SystemdNotify.fromEnvironment().ready("mounted " + settings.mountpoint());
+        } else {
+          LoggerFactory.getLogger(MountCommand.class).error("{} is mounted but does not answer",
+              settings.mountpoint());
+        }
       });
       return 0;
     } catch (MountDaemon.MountFailure e) {
@@ -147,6 +154,15 @@ public final class MountCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
+    }
+  }
+
+  private static boolean awaitAnswer(Path mountpoint) {
+    try {
+      return MountProbe.awaitAnswer(mountpoint, java.time.Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

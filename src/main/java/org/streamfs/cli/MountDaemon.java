@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 import org.streamfs.cache.ChunkCache;
 import org.streamfs.cache.ObjectReader;
 import org.streamfs.catalog.Catalog;
+import org.streamfs.cli.service.GracefulStop;
+import org.streamfs.cli.service.StopSignals;
 import org.streamfs.cli.service.SystemdNotify;
 import org.streamfs.fs.StreamFs;
 import org.streamfs.fs.fuse.FuseMount;
@@ -116,11 +118,18 @@ final class MountDaemon {
     ServerSocketChannel control = ControlChannel.serve(s.stateDir(), (cmd, out) -> control(cmd, out, fs, engine));
     MountRegistry.write(s.mountpoint(), s.stateDir(), ProcessHandle.current().pid());
     Files.writeString(s.stateDir().resolve("mount.store"), s.store() + "\n");
+    // SIGHUP and other JVM exits: flush for the stop timeout while jnr-fuse's own hook unmounts.
     Thread stopper = new Thread(() -> onSignal(engine, mount), "streamfs-stop");
     Runtime.getRuntime().addShutdownHook(stopper);
+    // SIGTERM and SIGINT: flush, then unmount; a second signal unmounts at once (cli.service.GracefulStop).
+    GracefulStop stop = new GracefulStop(new DaemonStop(engine, mount), SystemdNotify.fromEnvironment(),
+        s.stopTimeout());
+    StopSignals signals = StopSignals.install(stop);
     LOG.info("mounted {} on {} (state {})", store.describe(), s.mountpoint(), s.stateDir());
     onReady.run();
     mount.awaitEnd();
+    stop.afterUnmount();
+    signals.restore();
     LOG.info("unmounted {}; {} uploads still pending resume at the next mount", s.mountpoint(),
         engine.pendingCompletions());
     control.close();

@@ -46,6 +46,16 @@ class SealedMountIT {
           + " && dd if=/dev/zero of=r.bin bs=4096 seek=300 count=3 conv=notrunc status=none");
       assertEquals(0, m.cli("sync", m.mnt.toString()).code());
       m.sh("mv mnt/r.bin mnt/r2.bin && cmp r.bin mnt/r2.bin");
+      // a byte flipped in the store (same size and mtime): reads fail with EIO, never return wrong bytes
+      m.sh("head -c 2500000 /dev/urandom > u.bin && cp u.bin mnt/u.bin");
+      assertEquals(0, m.cli("sync", m.mnt.toString()).code());
+      m.sh("cp -p store/u.bin u.stored && printf '\\x55' | dd of=store/u.bin bs=1 seek=1500000 conv=notrunc"
+          + " status=none && touch -r u.stored store/u.bin && ! cmp -s u.stored store/u.bin");
+      Mounted.Result r = m.run("cat mnt/u.bin > u.out");
+      assertNotEquals(0, r.code(), "read of a tampered object succeeded");
+      assertTrue(r.out().contains("Input/output error"), r.out());
+      m.sh("test $(stat -c %s u.out) -lt 1500000 && cmp -s u.out <(head -c $(stat -c %s u.out) u.bin)");
+      m.sh("cp u.stored store/u.bin && touch -r u.stored store/u.bin && cmp u.bin mnt/u.bin");
     }
     Path wrong = root.resolve("wrong");
     byte[] w = new byte[32];

@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
     subcommands = {
         PutCommand.class, GetCommand.class, OpsCommand.class, CancelCommand.class, ResumeCommand.class,
         VerifyCommand.class, CleanupCommand.class, MountCommand.class, UmountCommand.class, SyncCommand.class,
-        RecoverCommand.class, CommandLine.HelpCommand.class})
+        RecoverCommand.class, EmbeddingsCommand.class,
+        org.streamfs.cli.service.InstallServiceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 

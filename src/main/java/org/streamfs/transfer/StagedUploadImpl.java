@@ -70,6 +70,9 @@ final class StagedUploadImpl implements StagedUpload {
   private boolean aborted;
   private int inFlight;
   private long bytesUploaded;
+  /** Whole-file SHA-256 over chunks 0..hashed-1, fed in order as chunks are read for upload. */
+  private java.security.MessageDigest whole = Sha256.newDigest();
+  private int hashed;
 
   StagedUploadImpl(EngineContext ctx, Saga saga, StagedUploads owner, StreamingOperation op, Path staging,
       ObjectInfo base, Map<String, String> initialMeta) {
@@ -133,6 +136,10 @@ final class StagedUploadImpl implements StagedUpload {
       Chunk c = chunk(index);
       c.gen++;
       c.dirty = true;
+      if (index < hashed) {
+        whole = Sha256.newDigest();
+        hashed = 0;
+      }
       if (!c.dirtyPersisted || c.receipt != null) {
         c.dirtyPersisted = true;
         c.receipt = null;
@@ -177,13 +184,15 @@ final class StagedUploadImpl implements StagedUpload {
     ctx.workers.execute(() -> {
       try {
         send(index, gen, chunkSize);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException | Error e) {
+        IOException io = e instanceof IOException x ? x : new IOException("upload of chunk " + index + " failed: "
+            + e, e);
         synchronized (this) {
           if (failure == null) {
-            failure = e;
+            failure = io;
           }
         }
-        LOG.warn("background upload of chunk {} of {} failed: {}", index, key(), e.getMessage());
+        LOG.warn("background upload of chunk {} of {} failed: {}", index, key(), io.getMessage());
       } finally {
         queue.release();
         synchronized (this) {
@@ -208,6 +217,12 @@ final class StagedUploadImpl implements StagedUpload {
       }
       buf.flip();
       digest = Sha256.digest(buf);
+      synchronized (this) {
+        if (index == hashed && length == chunkSize && chunk(index).gen == gen) {
+          whole.update(buf.duplicate());
+          hashed++;
+        }
+      }
       r = ctx.retry.run("upload part " + (index + 1) + " of " + key(),
           () -> ctx.store.uploadPart(key(), id, index + 1, buf, digest));
     } finally {
@@ -334,9 +349,51 @@ final class StagedUploadImpl implements StagedUpload {
       }
     }
     boolean verifiable = shas.stream().allMatch(Objects::nonNull);
+    String wholeSha = layout.chunkCount() <= 1 ? (shas.isEmpty() ? Sha256.hex(Sha256.digest(new byte[0]))
+        : shas.get(0)) : wholeSha(layout);
     ctx.manifests.put(key(), info.version(), new ChunkManifest(o.totalSizeBytes(), chunkSize,
-        verifiable ? shas : List.of(), null));
+        verifiable ? shas : List.of(), wholeSha));
+    synchronized (this) {
+      op = op.withChecksum(wholeSha);
+    }
     return info;
+  }
+
+  /**
+   * The whole file's SHA-256 when every byte came from staging (no chunk copied from a base version): the
+   * chunks hashed in order while they were sent, then the rest read from the staging file. Null otherwise.
+   */
+  private String wholeSha(ChunkLayout layout) throws IOException {
+    java.security.MessageDigest md;
+    int from;
+    synchronized (this) {
+      for (int i = 0; i < layout.chunkCount(); i++) {
+        Chunk c = chunk(i);
+        if (!c.dirty && base != null && layout.offset(i) + layout.size(i) <= base.size()) {
+          return null;
+        }
+      }
+      md = whole;
+      from = Math.min(hashed, layout.chunkCount());
+      whole = Sha256.newDigest();
+      hashed = 0;
+    }
+    ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+    try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.READ)) {
+      long pos = layout.offset(from);
+      long end = layout.totalSize();
+      while (pos < end) {
+        b.clear().limit((int) Math.min(b.capacity(), end - pos));
+        int n = ch.read(b, pos);
+        if (n < 0) {
+          break;
+        }
+        b.flip();
+        md.update(b);
+        pos += n;
+      }
+    }
+    return Sha256.hex(md.digest());
   }
 
   private byte[] readSmall(ChunkLayout layout) throws IOException {
@@ -418,10 +475,12 @@ final class StagedUploadImpl implements StagedUpload {
       ctx.workers.execute(() -> {
         try {
           send(index, gen, layout.size(index));
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException | Error e) {
+          IOException io = e instanceof IOException x ? x : new IOException("upload of chunk " + index
+              + " failed: " + e, e);
           synchronized (this) {
             if (failure == null) {
-              failure = e;
+              failure = io;
             }
           }
         } finally {
@@ -441,6 +500,9 @@ final class StagedUploadImpl implements StagedUpload {
       for (int i : toSend) {
         parts[i] = chunk(i).receipt;
         shas.set(i, chunk(i).sha);
+        if (parts[i] == null) {
+          throw new IOException("chunk " + i + " of " + key() + " was not confirmed by the store");
+        }
       }
     }
     return List.of(parts);

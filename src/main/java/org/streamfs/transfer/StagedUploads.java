@@ -150,9 +150,14 @@ final class StagedUploads {
 
   /** After a crash: committed uploads resume, open ones roll back. */
   List<StreamingOperation> recover() throws IOException {
+    return recover(op -> true);
+  }
+
+  /** Like {@link #recover()} for the staged uploads {@code which} accepts (e.g. one client's own). */
+  List<StreamingOperation> recover(java.util.function.Predicate<StreamingOperation> which) throws IOException {
     List<StreamingOperation> acted = new ArrayList<>();
     for (StreamingOperation op : ctx.catalog.listOperations().operations()) {
-      if (op.kind() != OperationKind.MOUNT_WRITE || !op.status().isActive()) {
+      if (op.kind() != OperationKind.MOUNT_WRITE || !op.status().isActive() || !which.test(op)) {
         continue;
       }
       String stage = op.metadata().getOrDefault(StagedUploadImpl.STAGE, "open");

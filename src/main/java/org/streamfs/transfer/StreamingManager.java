@@ -39,6 +39,7 @@ public final class StreamingManager implements AutoCloseable {
   private final StagedUploads staged;
   private final Verifier verifier;
   private final ObjectStore namespaceStore;
+  private org.streamfs.transfer.embeddings.EmbeddingStore embeddings;
   private final ExecutorService async = Executors.newCachedThreadPool(EngineContext.daemon("streamfs-op"));
 
   public StreamingManager(ObjectStore store, Catalog catalog, StreamingConfig config) {
@@ -347,6 +348,15 @@ public final class StreamingManager implements AutoCloseable {
     return staged.recover();
   }
 
+  /**
+   * {@link #recoverStagedUploads()} restricted to the staged uploads {@code which} accepts: for a client
+   * other than the mount (embeddings uploads) that must not touch the mount's files.
+   */
+  public List<StreamingOperation> recoverStagedUploads(
+      java.util.function.Predicate<StreamingOperation> which) throws IOException {
+    return staged.recover(which);
+  }
+
   /** Writes the bytes a rolled-back staged upload held (base version overlaid with staged chunks) to dest. */
   public void recoverStaged(String operationId, Path dest) throws IOException {
     staged.recoverTo(operationId, dest);
@@ -355,6 +365,33 @@ public final class StreamingManager implements AutoCloseable {
   /** Waits until every committed upload is in the store (the sync barrier); false on timeout. */
   public boolean awaitCommitted(Duration timeout) throws InterruptedException {
     return staged.awaitAll(timeout);
+  }
+
+  // ---- embedding collections (org.streamfs.transfer.embeddings) ----
+
+  /** Embedding collections of this store; their staging files live in {@code <state dir>/embeddings}. */
+  public synchronized org.streamfs.transfer.embeddings.EmbeddingStore embeddings() throws IOException {
+    if (embeddings == null) {
+      embeddings = new org.streamfs.transfer.embeddings.EmbeddingStore(this,
+          ctx.catalog.dir().resolve("embeddings"));
+    }
+    return embeddings;
+  }
+
+  /**
+   * The seed's {@code upload_embeddings}: streams float32 vectors of one dimension into collection
+   * {@code collection} (a {@code .npy} object), chunks uploaded while vectors are produced; blocks until
+   * the store holds it.
+   */
+  public org.streamfs.transfer.embeddings.EmbeddingInfo uploadEmbeddings(
+      org.streamfs.transfer.embeddings.EmbeddingSource source, String collection,
+      org.streamfs.transfer.embeddings.EmbeddingOptions options) throws IOException {
+    return embeddings().uploadEmbeddings(source, collection, options);
+  }
+
+  /** Rows {@code [fromRow, fromRow+count)} of a collection, downloading only the chunks that hold them. */
+  public float[][] readEmbeddings(String collection, long fromRow, int count) throws IOException {
+    return embeddings().readEmbeddings(collection, fromRow, count);
   }
 
   @Override

@@ -103,6 +103,8 @@ class StagedUploadTest {
     assertEquals("1700000000.000000000", local.stat("dir/new.bin").metadata().get("mtime"));
     assertFalse(Files.exists(staging), "staging file removed once the store holds the object");
     assertTrue(m.manifest(info).verifiable(), "chunk checksums recorded for verified reads");
+    assertEquals(org.streamfs.model.Sha256.hex(org.streamfs.model.Sha256.digest(data)), m.manifest(info).sha256(),
+        "whole-file SHA-256 recorded");
     StreamingOperation op = m.getOperation(u.operationId());
     assertEquals(OperationKind.MOUNT_WRITE, op.kind());
     assertEquals(OperationStatus.COMPLETED, op.status());

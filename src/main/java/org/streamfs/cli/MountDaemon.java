@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 import org.streamfs.cache.ChunkCache;
 import org.streamfs.cache.ObjectReader;
 import org.streamfs.catalog.Catalog;
+import org.streamfs.cli.service.GracefulStop;
+import org.streamfs.cli.service.StopSignals;
 import org.streamfs.cli.service.SystemdNotify;
 import org.streamfs.fs.StreamFs;
 import org.streamfs.fs.fuse.FuseMount;
@@ -29,6 +31,8 @@ import org.streamfs.store.ObjectStore;
 import org.streamfs.transfer.Namespace;
 import org.streamfs.transfer.StreamingConfig;
 import org.streamfs.transfer.StreamingManager;
+import org.streamfs.transfer.codec.CodecOptions;
+import org.streamfs.transfer.codec.SealingStore;
 
 /**
  * The mount daemon in the foreground: the composition root of a mount. It takes the state directory's
@@ -43,7 +47,7 @@ final class MountDaemon {
   /** Everything a mount needs, resolved. */
   record Settings(String store, Path mountpoint, Path stateDir, long chunkSize, int parallel, long cacheMaxSize,
       long maxDirty, List<String> fuseOptions, boolean singleThreaded, long testReadLatencyMillis,
-      Duration stopTimeout) {}
+      Duration stopTimeout, CodecOptions codec) {}
 
   /** A failure to mount, with the one-line reason shown to the user. */
   static final class MountFailure extends Exception {
@@ -79,10 +83,18 @@ final class MountDaemon {
     }
     ObjectStore store;
     try {
-      store = StoreOpener.open(s.store(), s.testReadLatencyMillis());
+      store = new SealingStore(StoreOpener.open(s.store(), s.testReadLatencyMillis()), s.codec());
       store.checkAccess();
     } catch (IOException e) {
       throw new MountFailure("store " + s.store() + " is not usable: " + e.getMessage());
+    }
+    if (s.codec().encrypting()) {
+      try {
+        ((SealingStore) store).checkKey("", 20); // a wrong key is refused now, not at the first read
+      } catch (IOException e) {
+        store.close();
+        throw new MountFailure(e.getMessage());
+      }
     }
     StreamingConfig.Builder cb = StreamingConfig.builder().parallelChunks(s.parallel())
         .threadPoolSize(Math.max(2, s.parallel() * 2));
@@ -116,11 +128,18 @@ final class MountDaemon {
     ServerSocketChannel control = ControlChannel.serve(s.stateDir(), (cmd, out) -> control(cmd, out, fs, engine));
     MountRegistry.write(s.mountpoint(), s.stateDir(), ProcessHandle.current().pid());
     Files.writeString(s.stateDir().resolve("mount.store"), s.store() + "\n");
+    // SIGHUP and other JVM exits: flush for the stop timeout while jnr-fuse's own hook unmounts.
     Thread stopper = new Thread(() -> onSignal(engine, mount), "streamfs-stop");
     Runtime.getRuntime().addShutdownHook(stopper);
+    // SIGTERM and SIGINT: flush, then unmount; a second signal unmounts at once (cli.service.GracefulStop).
+    GracefulStop stop = new GracefulStop(new DaemonStop(engine, mount), SystemdNotify.fromEnvironment(),
+        s.stopTimeout());
+    StopSignals signals = StopSignals.install(stop);
     LOG.info("mounted {} on {} (state {})", store.describe(), s.mountpoint(), s.stateDir());
     onReady.run();
     mount.awaitEnd();
+    stop.afterUnmount();
+    signals.restore();
     LOG.info("unmounted {}; {} uploads still pending resume at the next mount", s.mountpoint(),
         engine.pendingCompletions());
     control.close();

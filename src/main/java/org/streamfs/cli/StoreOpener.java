@@ -11,33 +11,42 @@ import org.streamfs.store.middleware.StoreOp;
 /**
  * Opens the store a mount names through {@link Stores#open} (an absolute path is taken as
  * {@code file://PATH}). With a read latency (a test-only option), every ranged read of an object waits
- * that long first, so tests can show that a cold read does not stall the rest of the mount.
+ * that long first, so tests can show that a cold read does not stall the rest of the mount. Likewise the
+ * test-only environment variable {@code STREAMFS_TEST_PART_LATENCY_MS} delays every uploaded part, so tests
+ * can stop the daemon while an upload is surely in flight (ServiceIT).
  */
 final class StoreOpener {
   private StoreOpener() {}
 
   static ObjectStore open(String uri, long readLatencyMillis) throws IOException {
     ObjectStore store = Stores.open(uri.startsWith("/") ? "file://" + uri : uri, true);
-    return readLatencyMillis > 0 ? new SlowReads(store, readLatencyMillis) : store;
+    String part = System.getenv("STREAMFS_TEST_PART_LATENCY_MS");
+    long partMillis = part == null || part.isBlank() ? 0 : Long.parseLong(part.strip());
+    if (partMillis > 0) {
+      store = new Slowed(store, StoreOp.UPLOAD_PART, partMillis);
+    }
+    return readLatencyMillis > 0 ? new Slowed(store, StoreOp.READ, readLatencyMillis) : store;
   }
 
-  /** Test-only: delays ranged reads. */
-  private static final class SlowReads extends StoreDecorator {
+  /** Test-only: delays one kind of call. */
+  private static final class Slowed extends StoreDecorator {
+    private final StoreOp slowed;
     private final long millis;
 
-    SlowReads(ObjectStore d, long millis) {
+    Slowed(ObjectStore d, StoreOp slowed, long millis) {
       super(d);
+      this.slowed = slowed;
       this.millis = millis;
     }
 
     @Override
     public String describe() {
-      return delegate.describe() + " (reads delayed " + millis + " ms)";
+      return delegate.describe() + " (" + slowed.method() + " delayed " + millis + " ms)";
     }
 
     @Override
     protected <T> T around(StoreOp op, String key, StoreCall<T> call) throws StoreException {
-      if (op == StoreOp.READ) {
+      if (op == slowed) {
         try {
           Thread.sleep(millis);
         } catch (InterruptedException e) {

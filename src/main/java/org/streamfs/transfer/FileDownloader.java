@@ -188,7 +188,7 @@ final class FileDownloader {
             progress.onProgress(opRef[0].progressPercent(), opRef[0]);
           } catch (IOException e) {
             failure.compareAndSet(null, e);
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) {
             failure.compareAndSet(null, new IOException("download of chunk " + index + " failed: " + e, e));
           } finally {
             pool.release(buf);

@@ -246,7 +246,19 @@ final class FileUploader {
     List<ChunkMetadata> done = ctx.catalog.chunks(op.operationId());
     List<PartReceipt> parts = new ArrayList<>();
     for (ChunkMetadata c : done) {
+      if (!c.uploaded() || c.etag() == null) {
+        String why = "chunk " + c.chunkIndex() + " was not confirmed by the store";
+        saga.rollback(op.operationId(), OperationStatus.FAILED, why);
+        throw new SagaRollbackRequiredException("upload of " + op.key() + " failed and was rolled back", why,
+            run.retries(), null);
+      }
       parts.add(new PartReceipt(c.partNumber(), c.sizeBytes(), c.etag(), c.checksum()));
+    }
+    if (parts.size() != layout.chunkCount()) {
+      String why = parts.size() + " of " + layout.chunkCount() + " chunks recorded";
+      saga.rollback(op.operationId(), OperationStatus.FAILED, why);
+      throw new SagaRollbackRequiredException("upload of " + op.key() + " failed and was rolled back", why,
+          run.retries(), null);
     }
     StreamingOperation o = run.op();
     ObjectInfo info;
@@ -380,7 +392,7 @@ final class FileUploader {
           confirm(cm.confirmed(sha, r.etag()));
         } catch (IOException e) {
           failure.compareAndSet(null, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
           failure.compareAndSet(null, new IOException("upload of chunk " + index + " failed: " + e, e));
         } finally {
           pool.release(buf);

@@ -184,13 +184,15 @@ final class StagedUploadImpl implements StagedUpload {
     ctx.workers.execute(() -> {
       try {
         send(index, gen, chunkSize);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException | Error e) {
+        IOException io = e instanceof IOException x ? x : new IOException("upload of chunk " + index + " failed: "
+            + e, e);
         synchronized (this) {
           if (failure == null) {
-            failure = e;
+            failure = io;
           }
         }
-        LOG.warn("background upload of chunk {} of {} failed: {}", index, key(), e.getMessage());
+        LOG.warn("background upload of chunk {} of {} failed: {}", index, key(), io.getMessage());
       } finally {
         queue.release();
         synchronized (this) {
@@ -473,10 +475,12 @@ final class StagedUploadImpl implements StagedUpload {
       ctx.workers.execute(() -> {
         try {
           send(index, gen, layout.size(index));
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException | Error e) {
+          IOException io = e instanceof IOException x ? x : new IOException("upload of chunk " + index
+              + " failed: " + e, e);
           synchronized (this) {
             if (failure == null) {
-              failure = e;
+              failure = io;
             }
           }
         } finally {
@@ -496,6 +500,9 @@ final class StagedUploadImpl implements StagedUpload {
       for (int i : toSend) {
         parts[i] = chunk(i).receipt;
         shas.set(i, chunk(i).sha);
+        if (parts[i] == null) {
+          throw new IOException("chunk " + i + " of " + key() + " was not confirmed by the store");
+        }
       }
     }
     return List.of(parts);

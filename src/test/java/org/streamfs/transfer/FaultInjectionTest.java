@@ -178,4 +178,32 @@ class FaultInjectionTest {
     }
     assertEquals(srcSha, EngineFixture.sha(local, "doc.bin"));
   }
+
+  @Test
+  void anErrorInAWorkerFailsTheUploadInsteadOfCompletingWithoutThatChunk() throws IOException {
+    org.streamfs.store.ObjectStore dying = new org.streamfs.store.middleware.StoreDecorator(local) {
+      @Override
+      protected <T> T around(StoreOp op, String key, org.streamfs.store.middleware.StoreCall<T> call)
+          throws org.streamfs.store.StoreException {
+        return call.call();
+      }
+
+      @Override
+      public org.streamfs.store.PartReceipt uploadPart(String key, String uploadId, int part,
+          java.nio.ByteBuffer data, byte[] sha) throws org.streamfs.store.StoreException {
+        if (part == 3) {
+          throw new OutOfMemoryError("injected: Java heap space");
+        }
+        return super.uploadPart(key, uploadId, part, data, sha);
+      }
+    };
+    try (StreamingManager m = EngineFixture.manager(dying, catalog,
+        EngineFixture.fast().chunkSizeBytes(CHUNK).build())) {
+      SagaRollbackRequiredException e = assertThrows(SagaRollbackRequiredException.class,
+          () -> m.uploadFile(src, "doc.bin", null, Map.of()));
+      assertTrue(e.reason().contains("heap space"), e.reason());
+    }
+    assertFalse(Files.exists(tmp.resolve("store/doc.bin")), "never completed without chunk 2");
+    assertTrue(local.listUploads("").isEmpty());
+  }
 }

@@ -14,12 +14,14 @@ import org.slf4j.LoggerFactory;
  * The daemon's stop policy. The first stop request (SIGTERM, SIGINT, {@code systemctl stop}) tells systemd
  * {@code STOPPING=1}, keeps the mount serving while pending uploads drain, then unmounts; once the FUSE loop
  * has ended the daemon calls {@link #afterUnmount()}, which drains what arrived late (a file closed just
- * before the signal reaches the daemon as an asynchronous release, possibly after the unmount began) before
- * the engine closes. Both phases together last at most {@code stop-timeout} from the first request, and send
- * a status line and {@code EXTEND_TIMEOUT_USEC} at every step so systemd waits while the flush goes on. A
- * second request unmounts at once and ends any flush: what is still pending stays in the catalog and resumes
- * at the next mount. An unmount from outside (umount(8), a systemd mount unit) gets the same after-unmount
- * flush. Stop work runs on its own thread, never on a signal dispatcher thread.
+ * before the signal can reach the daemon after the unmount began) before the engine closes. Both phases
+ * together last at most {@code stop-timeout} from the first request, and send a status line and
+ * {@code EXTEND_TIMEOUT_USEC} at every step so systemd waits while the flush goes on. A second request
+ * unmounts at once and ends any flush: what is still pending stays in the catalog and resumes at the next
+ * mount. An unmount from outside without a stop request (umount(8), {@code streamfs umount --no-wait}) is
+ * not flushed: it means "now", and the uploads resume at the next mount ({@code streamfs umount} without
+ * {@code --no-wait} waits for them first). Stop work runs on its own thread, never on a signal dispatcher
+ * thread.
  */
 public final class GracefulStop {
   private static final Logger LOG = LoggerFactory.getLogger(GracefulStop.class);
@@ -69,7 +71,9 @@ public final class GracefulStop {
       LOG.warn("{} again: unmounting now; {} upload(s) resume at the next mount", why, left);
       notify.status("unmounting now (" + why + " again); " + left + " upload(s) resume at next mount");
       flushers.forEach(Thread::interrupt);
-      unmount();
+      Thread t = new Thread(this::unmount, "streamfs-unmount-now");
+      t.setDaemon(true);
+      t.start();
     }
   }
 
@@ -84,20 +88,14 @@ public final class GracefulStop {
   }
 
   /**
-   * Called by the daemon once the FUSE loop has ended, before it closes the engine: flushes what is still
-   * pending for the rest of the stop budget (the whole {@code stop-timeout} when the unmount came from
-   * outside), unless a second request came. Returns what is left, which resumes at the next mount.
+   * Called by the daemon once the FUSE loop has ended, before it closes the engine: after a stop request,
+   * flushes what is still pending for the rest of the stop budget, unless a second request came. Returns what
+   * is left, which resumes at the next mount.
    */
   public StoppableMount.Pending afterUnmount() {
     StoppableMount.Pending p = mount.pending();
-    if (aborted || p.isEmpty()) {
+    if (requests.get() == 0 || aborted || p.isEmpty()) {
       return p;
-    }
-    if (requests.get() == 0) {
-      deadline = nanoClock.getAsLong() + stopTimeout.toNanos();
-      LOG.info("unmounted from outside: flushing {} pending upload(s) for at most {}s", p.uploads(),
-          stopTimeout.toSeconds());
-      notify.stopping(statusLine(p));
     }
     p = flush(p);
     notify.status(p.isEmpty() ? "all uploads done" : p.uploads() + " upload(s) resume at next mount");

@@ -283,11 +283,24 @@ public final class CouchDbStore implements ObjectStore {
       manifest = new FileDoc(DocIds.encode(toKey), null, FileDoc.FILE, fa.length(), fa.length(), chunks, null,
           Instant.now(), fa.info(fromKey).metadata(), null);
     }
+    DocWriter.Mode mode = docs.mode();
+    if (mode == DocWriter.Mode.COPY && (t.file() == null || !DocWriter.headerSafe(manifest.id()))) {
+      mode = DocWriter.Mode.STREAM; // a foreign document is not copied whole; odd ids cannot be destinations
+    }
     for (int attempt = 1; ; attempt++) {
       String baseRev = docs.ownRevForWrite(toKey);
-      CouchDbHttp.Reply r = writer.write(docs.mode(), manifest, baseRev, sources, toKey);
+      CouchDbHttp.Reply r = mode == DocWriter.Mode.COPY
+          ? writer.copyDocument(t.file().id(), t.file().rev(), manifest.id(), baseRev, toKey)
+          : writer.write(mode, manifest, baseRev, sources, toKey);
       if (r.ok()) {
-        return manifest.withRev(r.body().path("rev").asText()).info(toKey);
+        String rev = r.body() == null ? "" : r.body().path("rev").asText("");
+        if (rev.isEmpty() || mode == DocWriter.Mode.COPY) {
+          FileDoc written = FileDoc.parse(docs.getDoc(manifest.id(), toKey));
+          if (written != null) {
+            return written.info(toKey);
+          }
+        }
+        return manifest.withRev(rev).info(toKey);
       }
       if (r.status() != 409 || attempt >= ATTEMPTS) {
         throw http.failure(r, "copy from " + fromKey, toKey);

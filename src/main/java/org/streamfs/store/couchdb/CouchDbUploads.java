@@ -30,9 +30,9 @@ import org.streamfs.store.StoreException.Kind;
  * {@code .streamfs-upload:<id>} holding the key, metadata, start time, the revision of the file document
  * when the upload began, and one attachment per part ({@code p00001}, ...) with the part's SHA-256 recorded
  * in the same update. Completion writes the file document in one update over that remembered revision
- * ({@link DocWriter}), so a writer that got in between is reported (PRECONDITION_FAILED), never
- * overwritten, and a reader sees the previous version whole until then; the staging document is deleted
- * afterwards. Part updates of one upload are serialised in this process (one lock per upload); a 409 caused
+ * ({@link DocWriter}: digest stubs, server-side COPY or a streamed multipart PUT), so a writer that got in
+ * between is reported (PRECONDITION_FAILED), never overwritten, and a reader sees the previous version
+ * whole until then; the staging document is deleted afterwards. Part updates of one upload are serialised in this process (one lock per upload); a 409 caused
  * by another process re-reads the revision and retries, which is safe because each part has its own
  * attachment name.
  */
@@ -158,6 +158,12 @@ final class CouchDbUploads {
     }
     JsonNode h = checkedHeader(doc, key, uploadId);
     JsonNode atts = doc.path("_attachments");
+    DocWriter.Mode mode = docs.mode();
+    if (mode == DocWriter.Mode.COPY && !DocWriter.headerSafe(id)) {
+      mode = DocWriter.Mode.STREAM;
+    }
+    // COPY keeps the attachments' names, so the chunks are the parts under their own names.
+    boolean copy = mode == DocWriter.Mode.COPY;
     List<DocWriter.Source> sources = new ArrayList<>();
     long size = 0;
     long chunkSize = 0;
@@ -180,7 +186,7 @@ final class CouchDbUploads {
       if (length == 0) {
         continue;
       }
-      FileDoc.Chunk chunk = new FileDoc.Chunk(DocIds.chunkName(sources.size()), length, sha);
+      FileDoc.Chunk chunk = new FileDoc.Chunk(copy ? name : DocIds.chunkName(sources.size()), length, sha);
       sources.add(new DocWriter.Source(chunk, doc.path("_id").asText(), name, doc.path("_rev").asText(),
           stub));
       size += length;
@@ -192,7 +198,8 @@ final class CouchDbUploads {
     String baseRev = h.path("baseRev").isNull() ? null : h.path("baseRev").asText();
     FileDoc manifest = new FileDoc(id, null, FileDoc.FILE, size, chunkSize, chunks, whole, Instant.now(),
         meta, uploadId);
-    CouchDbHttp.Reply r = writer.write(docs.mode(), manifest, baseRev, sources, key);
+    CouchDbHttp.Reply r = copy ? completeByCopy((ObjectNode) doc, manifest, baseRev, sources, key)
+        : writer.write(mode, manifest, baseRev, sources, key);
     if (r.status() == 409) {
       FileDoc now = FileDoc.parse(docs.getDoc(id, key));
       if (now == null || !uploadId.equals(now.upload())) {
@@ -205,7 +212,9 @@ final class CouchDbUploads {
     } else if (!r.ok()) {
       throw http.failure(r, "complete upload " + uploadId, key);
     } else {
-      manifest = manifest.withRev(r.body().path("rev").asText());
+      String rev = r.body() == null ? "" : r.body().path("rev").asText("");
+      FileDoc written = rev.isEmpty() ? FileDoc.parse(docs.getDoc(id, key)) : null;
+      manifest = written != null ? written : manifest.withRev(rev);
     }
     try {
       deleteStaging(key, uploadId);
@@ -216,6 +225,29 @@ final class CouchDbUploads {
           e.getMessage());
     }
     return manifest.info(key);
+  }
+
+  /**
+   * Turns the staging document into the final one (manifest in the body, only the named parts kept) and has
+   * the server COPY it to the file's id over {@code baseRev}; the staging document keeps its header, so until
+   * it is deleted it is still listed as an upload.
+   */
+  private CouchDbHttp.Reply completeByCopy(ObjectNode staging, FileDoc manifest, String baseRev,
+      List<DocWriter.Source> sources, String key) throws StoreException {
+    ObjectNode body = staging.deepCopy();
+    body.set(FileDoc.FIELD, manifest.toJson());
+    ObjectNode atts = body.putObject("_attachments");
+    for (DocWriter.Source s : sources) {
+      atts.set(s.attachment(), s.stub());
+    }
+    String sid = staging.path("_id").asText();
+    CouchDbHttp.Reply r = http.putJson(http.docUri(sid, null, null), body, key);
+    if (!r.ok()) {
+      throw r.status() == 409
+          ? new StoreException(Kind.TRANSIENT, key, "staging document " + sid + " changed while completing")
+          : http.failure(r, "prepare staging document " + sid + " for completion", key);
+    }
+    return writer.copyDocument(sid, r.body().path("rev").asText(), manifest.id(), baseRev, key);
   }
 
   void abort(String key, String uploadId) throws StoreException {

@@ -137,7 +137,7 @@ final class DocAccess {
         + "/'); streamfs does not modify or replace it");
   }
 
-  /** How whole documents are written on this server: digest stubs on pouchdb-server, streaming elsewhere. */
+  /** How whole documents are written on this server: digest stubs on pouchdb-server, COPY elsewhere. */
   DocWriter.Mode mode() throws StoreException {
     if (forcedMode != null) {
       return forcedMode;
@@ -148,7 +148,7 @@ final class DocAccess {
       if (!r.ok()) {
         throw http.failure(r, "GET /", null);
       }
-      m = r.body() != null && r.body().has("express-pouchdb") ? DocWriter.Mode.STUBS : DocWriter.Mode.STREAM;
+      m = r.body() != null && r.body().has("express-pouchdb") ? DocWriter.Mode.STUBS : DocWriter.Mode.COPY;
       mode = m;
     }
     return m;

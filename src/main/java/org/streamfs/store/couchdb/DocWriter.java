@@ -20,20 +20,23 @@ import org.streamfs.store.StoreException.Kind;
 /**
  * Writes a whole file document in ONE update, so readers see the old version or the new one, never a mix.
  * Its chunk attachments come from attachments that already exist on the server (the parts of a staging
- * document, or the chunks of a copied file). CouchDB has no server-side attachment copy between documents,
- * so there are two ways: {@link Mode#STUBS} names the existing attachments by digest (pouchdb-server keeps
+ * document, or the chunks of a copied file). CouchDB cannot move an attachment from one document to another,
+ * so there are three ways: {@link Mode#STUBS} names the existing attachments by digest (pouchdb-server keeps
  * attachments in one digest-keyed store per database, so the new document simply references them: no bytes
- * move), and {@link Mode#STREAM} sends a {@code multipart/related} PUT whose attachment bodies are streamed
- * from the source attachments one after another, checked against their expected size and SHA-256 on the way
- * (a mismatch aborts the request before the final boundary, so nothing is committed) and never held whole
- * in memory. Apache CouchDB needs STREAM. The update carries the previous revision (or none), so a writer
- * that got in between makes it fail with 409 instead of being overwritten.
+ * move); {@link Mode#COPY} asks the server to copy a whole prepared document ({@code COPY} with a
+ * {@code Destination} header; Apache CouchDB copies the attachments itself, no bytes cross the network);
+ * and {@link Mode#STREAM} sends a {@code multipart/related} PUT whose attachment bodies are streamed from
+ * the source attachments one after another, checked against their expected size and SHA-256 on the way (a
+ * mismatch aborts the request before the final boundary, so nothing is committed) and never held whole in
+ * memory. STREAM works everywhere; COPY is used on Apache CouchDB when the target id can travel raw in a
+ * header (printable ASCII without {@code ?}), STREAM otherwise. Every way carries the previous revision (or
+ * none), so a writer that got in between makes it fail with 409 instead of being overwritten.
  */
 final class DocWriter {
 
   /** How chunk attachments reach the new document. */
   enum Mode {
-    STUBS, STREAM
+    STUBS, COPY, STREAM
   }
 
   /** One chunk of the new document and where its bytes are now. */
@@ -103,6 +106,31 @@ final class DocWriter {
             HttpRequest.BodyPublishers.ofInputStream(() -> new Multipart(parts, key)), total))
         .build();
     return http.send(req, key);
+  }
+
+  /** True when {@code id} can be named raw in a COPY {@code Destination} header. */
+  static boolean headerSafe(String id) {
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '?') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Server-side copy of document {@code srcId} at {@code srcRev}, attachments included, to {@code targetId}
+   * over {@code baseRev} (null: the target must not exist). The id must be {@link #headerSafe}.
+   */
+  CouchDbHttp.Reply copyDocument(String srcId, String srcRev, String targetId, String baseRev, String key)
+      throws StoreException {
+    if (!headerSafe(targetId)) {
+      throw new IllegalArgumentException("document id cannot be a COPY destination: " + targetId);
+    }
+    String destination = baseRev == null ? targetId : targetId + "?rev=" + baseRev;
+    return http.send(http.request(http.docUri(srcId, null, CouchDbHttp.param("rev", srcRev)), true)
+        .header("Destination", destination).method("COPY", HttpRequest.BodyPublishers.noBody()).build(), key);
   }
 
   /** Writes a document whose attachments are sent inline (base64), from bytes already in memory. */

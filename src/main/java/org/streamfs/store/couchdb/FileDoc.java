@@ -110,8 +110,10 @@ record FileDoc(String id, String rev, String type, long size, long chunkSize, Li
     return new FileDoc(id, newRev, type, size, chunkSize, chunks, sha256, modified, metadata, upload);
   }
 
+  /** New user metadata (the bytes stay); an unknown whole-file SHA-256 is taken from the engine's metadata. */
   FileDoc withMetadata(Map<String, String> newMetadata, Instant when) {
-    return new FileDoc(id, rev, type, size, chunkSize, chunks, sha256, when, newMetadata, upload);
+    String whole = sha256 != null ? sha256 : newMetadata.get("streamfs-sha256");
+    return new FileDoc(id, rev, type, size, chunkSize, chunks, whole, when, newMetadata, upload);
   }
 
   ObjectInfo info(String key) {

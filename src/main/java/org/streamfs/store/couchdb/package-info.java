@@ -58,15 +58,25 @@
  *
  * <h2>Moving attachments between documents ({@link org.streamfs.store.couchdb.DocWriter})</h2>
  * CouchDB cannot move or link an attachment from one document to another. Completion and {@code copy} use
- * one of two ways, chosen from the server's welcome message: on pouchdb-server, which keeps attachments in
- * one digest-keyed store per database, the new document names the existing attachments by digest (stubs),
- * so no bytes move and old revisions and the staging document can go away without touching the new file. On
- * Apache CouchDB the new document is sent as one {@code multipart/related} PUT whose attachment bodies are
- * streamed from the staging document one part after another, each checked against its size and SHA-256 on
- * the way (a mismatch aborts the request before its end, so nothing is committed); memory stays at one
- * buffer, but the bytes cross the network twice more (down and up). That one request is as large as the
- * file, so a real CouchDB needs {@code [chttpd] max_http_request_size} above the largest file (the default is
- * 4 GiB in CouchDB 3).
+ * one of three ways, chosen from the server's welcome message ({@code GET /}):
+ * <ul>
+ * <li>pouchdb-server keeps attachments in one digest-keyed store per database, so the new document names the
+ * existing attachments by digest (stubs): no bytes move, and the staging document or an old version can go
+ * away without touching the new file.</li>
+ * <li>Apache CouchDB: the staging document is first rewritten into the final one (manifest in the body, only
+ * the named parts kept), then copied server-side with {@code COPY} and a {@code Destination: id?rev=baseRev}
+ * header; the chunks keep the part names ({@code p00001}...), which the manifest lists. No bytes cross the
+ * network and the request is small. The final document also carries the staging header
+ * ({@code streamfs-upload}: key, metadata, base revision), which readers ignore.</li>
+ * <li>When the id cannot travel raw in that header (non-ASCII, control characters or {@code ?}), or the source
+ * of a copy is a foreign document: one {@code multipart/related} PUT of the final document whose attachment
+ * bodies are streamed from the source attachments one after another, each checked against its size and
+ * SHA-256 on the way (a mismatch aborts the request before its end, so nothing is committed); memory stays at
+ * one buffer, but the bytes cross the network twice more (down and up) and the single request is as large as
+ * the file, so a real CouchDB needs {@code [chttpd] max_http_request_size} (4 GiB by default) above the
+ * largest such file.</li>
+ * </ul>
+ * The tests run all three ways against pouchdb-server (which implements COPY and multipart/related too).
  *
  * <h2>Documents other clients wrote</h2>
  * A document without our {@code streamfs} field is shown as a folder named by its id holding its attachments
@@ -83,10 +93,11 @@
  * our own.
  *
  * <h2>What is not done</h2>
- * No retries inside (RetryingStore does that). No use of CouchDB's {@code COPY} (it would save the double
- * transfer on Apache CouchDB but takes the destination id raw in a header, so keys with {@code ?} or non-ASCII
- * characters would break). No compaction: old revisions keep their attachments on disk until the database is
- * compacted ({@code POST /db/_compact}), which an operator should schedule (CouchDB 3 does it automatically
- * through its compaction daemon).
+ * No retries inside (RetryingStore does that). Parts of one upload are sent one at a time (they update one
+ * staging document), so parallel chunks help only across files. No handling of {@code _conflicts} left by
+ * replication or cluster partitions: the winning revision is the file. No compaction: old revisions keep
+ * their attachments on disk until the database is compacted ({@code POST /db/_compact}; CouchDB 3 does it
+ * automatically). Not tried against Apache CouchDB itself (none on this machine): the COPY and
+ * multipart/related paths follow its documented API and were run against pouchdb-server only.
  */
 package org.streamfs.store.couchdb;

@@ -113,6 +113,24 @@ class CouchDbMappingIT {
   }
 
   @Test
+  void copyModeFallsBackToStreamingForIdsThatCannotBeADestinationHeader() throws Exception {
+    CouchDbStore store = CouchDbTestSupport.newStore(server, DocWriter.Mode.COPY);
+    byte[] data = random(2 * MIB + 3, 16);
+    for (String key : List.of("plain/name.bin", "odd/résumé?.bin")) {
+      String id = store.beginUpload(key, Map.of());
+      ObjectInfo done = store.completeUpload(key, id, uploadParts(store, key, id, data, MIB));
+      assertEquals(done.version(), store.stat(key).version());
+      assertArrayEquals(data, readAll(store, key, 0, -1, done.version()));
+      assertArrayEquals(data, readAll(store, store.copy(key, key + ".copy").key(), 0, -1, null));
+    }
+    JsonNode plain = new DocAccess(store.http(), null).getDoc("plain/name.bin", "x");
+    assertTrue(plain.path("_attachments").has("p00001"), "COPY keeps the part names: " + plain);
+    JsonNode odd = new DocAccess(store.http(), null).getDoc("odd/résumé?.bin", "x");
+    assertTrue(odd.path("_attachments").has("c000000"), "streamed instead: " + odd);
+    assertTrue(store.listUploads("").isEmpty());
+  }
+
+  @Test
   void abortDiscardsPartsAndLeavesObjectAlone() throws Exception {
     CouchDbStore store = CouchDbTestSupport.newStore(server, null);
     byte[] v1 = random(5000, 4);

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code streamfs embeddings put|get|info|list}: embedding collections stored as NumPy {@code .npy} objects
- * (see {@link EmbeddingStore}). Bad input data (a length not a multiple of dim×4, NaN, a dimension
+ * (see {@link EmbeddingStore}). Bad input data (a length not a multiple of dim*4, NaN, a dimension
  * mismatch) is reported as a usage error (exit 2) after the upload was rolled back. An upload killed
  * before it read all its rows is rolled back, one killed after is completed, by {@code embeddings resume}.
  */
@@ -135,7 +135,7 @@ final class EmbeddingsCommand implements Runnable {
       }
       System.out.println(common.json ? json(info) : info.key());
       if (!quiet && !common.json) {
-        System.err.println("embeddings put " + collection + ": " + info.rows() + " rows × " + info.dim()
+        System.err.println("embeddings put " + collection + ": " + info.rows() + " rows x " + info.dim()
             + ", " + info.size() + " bytes, sha256 " + (info.sha256() == null ? "unknown" : info.sha256()));
       }
       return ExitCodes.OK;

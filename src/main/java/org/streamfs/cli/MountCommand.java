@@ -16,6 +16,7 @@ import org.streamfs.cli.config.MountConfig;
 import org.streamfs.cli.service.MountProbe;
 import org.streamfs.cli.service.SystemdNotify;
 import org.streamfs.fs.fuse.FuseMount;
+import org.streamfs.transfer.codec.CodecOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,6 +56,13 @@ public final class MountCommand implements Callable<Integer> {
   String logLevel;
   @Option(names = "--stop-timeout", description = "on SIGTERM, how long to keep flushing, e.g. 4min")
   String stopTimeout;
+  @Option(names = "--compress", description = "compress each chunk: zstd 1-22, deflate 1-9 (0 = off)")
+  String compress;
+  @Option(names = "--compress-codec", description = "zstd (default) or deflate")
+  String compressCodec;
+  @Option(names = "--encrypt-key-file", description = "encrypt each chunk (AES-256-GCM); FILE holds a 256-bit"
+      + " key or a passphrase and must not be readable by group or others")
+  String encryptKeyFile;
   @Option(names = "-o", description = "FUSE mount options, comma-separated (e.g. allow_other)")
   List<String> options = new ArrayList<>();
   @Option(names = "--single-threaded", hidden = true, description = "run libfuse's loop single-threaded (-s)")
@@ -93,13 +101,21 @@ public final class MountCommand implements Callable<Integer> {
         return ExitCodes.MOUNT;
       }
     }
+    CodecOptions codec;
+    try {
+      codec = CodecOptions.fromCli(cfg.compress().orElse(0), cfg.compressCodec().orElse("zstd"),
+          cfg.encryptKeyFile().orElse(null));
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("streamfs mount: " + e.getMessage());
+      return 2;
+    }
     List<String> fuseOpts = new ArrayList<>(cfg.fuseOptions());
     if (cfg.allowOther() && !fuseOpts.contains("allow_other")) {
       fuseOpts.add("allow_other");
     }
     MountDaemon.Settings settings = new MountDaemon.Settings(storeUri, mnt, state,
         cfg.chunkSize().orElse(8L << 20), cfg.parallel().orElse(4), cfg.cacheMaxSize().orElse(2L << 30),
-        cfg.maxDirty().orElse(1L << 30), fuseOpts, singleThreaded, testReadLatencyMs, cfg.stopTimeout());
+        cfg.maxDirty().orElse(1L << 30), fuseOpts, singleThreaded, testReadLatencyMs, cfg.stopTimeout(), codec);
     if (cfg.foreground()) {
       return foreground(settings, cfg.logLevel().orElse("info"));
     }

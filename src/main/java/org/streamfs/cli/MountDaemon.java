@@ -31,6 +31,8 @@ import org.streamfs.store.ObjectStore;
 import org.streamfs.transfer.Namespace;
 import org.streamfs.transfer.StreamingConfig;
 import org.streamfs.transfer.StreamingManager;
+import org.streamfs.transfer.codec.CodecOptions;
+import org.streamfs.transfer.codec.SealingStore;
 
 /**
  * The mount daemon in the foreground: the composition root of a mount. It takes the state directory's
@@ -45,7 +47,7 @@ final class MountDaemon {
   /** Everything a mount needs, resolved. */
   record Settings(String store, Path mountpoint, Path stateDir, long chunkSize, int parallel, long cacheMaxSize,
       long maxDirty, List<String> fuseOptions, boolean singleThreaded, long testReadLatencyMillis,
-      Duration stopTimeout) {}
+      Duration stopTimeout, CodecOptions codec) {}
 
   /** A failure to mount, with the one-line reason shown to the user. */
   static final class MountFailure extends Exception {
@@ -81,10 +83,18 @@ final class MountDaemon {
     }
     ObjectStore store;
     try {
-      store = StoreOpener.open(s.store(), s.testReadLatencyMillis());
+      store = new SealingStore(StoreOpener.open(s.store(), s.testReadLatencyMillis()), s.codec());
       store.checkAccess();
     } catch (IOException e) {
       throw new MountFailure("store " + s.store() + " is not usable: " + e.getMessage());
+    }
+    if (s.codec().encrypting()) {
+      try {
+        ((SealingStore) store).checkKey("", 20); // a wrong key is refused now, not at the first read
+      } catch (IOException e) {
+        store.close();
+        throw new MountFailure(e.getMessage());
+      }
     }
     StreamingConfig.Builder cb = StreamingConfig.builder().parallelChunks(s.parallel())
         .threadPoolSize(Math.max(2, s.parallel() * 2));

@@ -9,6 +9,8 @@ import org.streamfs.catalog.Catalog;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.transfer.StreamingConfig;
 import org.streamfs.transfer.StreamingManager;
+import org.streamfs.transfer.codec.CodecOptions;
+import org.streamfs.transfer.codec.SealingStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,6 +30,9 @@ public final class RecoverCommand implements Callable<Integer> {
   Path stateDir;
   @Option(names = "--store", description = "store URI (default: the one the mount used)")
   String store;
+  @Option(names = "--encrypt-key-file", description = "key file of an encrypted mount (to read its base"
+      + " versions)")
+  Path encryptKeyFile;
   @Parameters(index = "0", paramLabel = "OP", description = "operation id (see 'streamfs ops --failed')")
   String operationId;
   @Parameters(index = "1", paramLabel = "DEST", description = "file to write")
@@ -45,7 +50,8 @@ public final class RecoverCommand implements Callable<Integer> {
     }
     try {
       String uri = store != null ? store : Files.readString(state.get().resolve("mount.store")).strip();
-      try (ObjectStore s = StoreOpener.open(uri, 0);
+      try (ObjectStore s = new SealingStore(StoreOpener.open(uri, 0),
+          CodecOptions.fromCli(0, null, encryptKeyFile));
           Catalog c = Catalog.open(state.get().resolve("catalog"));
           StreamingManager m = new StreamingManager(s, c, StreamingConfig.builder().build())) {
         m.recoverStaged(operationId, dest);

@@ -37,24 +37,34 @@ final class ChunkFetcher {
     int start = dst.position();
     for (int attempt = 0; ; attempt++) {
       dst.position(start).limit(start + length);
-      ctx.retry.run("read chunk " + index + " of " + obj.key(), () -> {
+      // A checksum error raised by the store itself (a sealed frame that does not authenticate) is not a
+      // transient fault to back off from: it is handled like our own mismatch, with one immediate refetch.
+      ChecksumMismatchException storeSaid = ctx.retry.run("read chunk " + index + " of " + obj.key(), () -> {
         dst.position(start).limit(start + length);
-        readRange(obj, offset, dst);
-        return null;
+        try {
+          readRange(obj, offset, dst);
+          return null;
+        } catch (ChecksumMismatchException e) {
+          return e;
+        }
       });
-      if (expected == null) {
-        return;
-      }
-      ByteBuffer view = dst.duplicate();
-      view.position(start).limit(start + length);
-      String actual = Sha256.hex(view);
-      if (expected.equals(actual)) {
-        return;
+      String actual = null;
+      if (storeSaid == null) {
+        if (expected == null) {
+          return;
+        }
+        ByteBuffer view = dst.duplicate();
+        view.position(start).limit(start + length);
+        actual = Sha256.hex(view);
+        if (expected.equals(actual)) {
+          return;
+        }
       }
       if (attempt >= 1) {
-        LOG.error("chunk {} of {} (version {}) does not match its checksum after a refetch: expected {}, got {}",
-            index, obj.key(), obj.version(), expected, actual);
-        throw new ChecksumMismatchException(obj.key(), index, expected, actual);
+        LOG.error("chunk {} of {} (version {}) does not match its checksum after a refetch: {}", index,
+            obj.key(), obj.version(), storeSaid != null ? storeSaid.getMessage()
+                : "expected " + expected + ", got " + actual);
+        throw storeSaid != null ? storeSaid : new ChecksumMismatchException(obj.key(), index, expected, actual);
       }
       LOG.warn("chunk {} of {} does not match its checksum; fetching it again", index, obj.key());
     }

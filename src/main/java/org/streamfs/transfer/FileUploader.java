@@ -207,10 +207,14 @@ final class FileUploader {
       buf.limit((int) layout.size(i));
       readFully(ch, buf, layout.offset(i));
       buf.flip();
-      String sha = Sha256.hex(buf);
       whole.update(buf.duplicate());
       ChunkMetadata known = chunks.getOrDefault(i, ChunkMetadata.pending(i, layout.offset(i), layout.size(i)));
       PartReceipt held = remote.get(i + 1);
+      if (held == null && !known.uploaded()) {
+        run.send(i, buf, null, known, pool); // the worker hashes it: hashing runs in parallel with reading
+        continue;
+      }
+      String sha = Sha256.hex(buf);
       if (known.checksum() != null && known.uploaded() && !known.checksum().equals(sha)) {
         pool.release(buf);
         throw new IOException("source file " + op.fileName() + " changed since the upload began (chunk " + i
@@ -375,10 +379,11 @@ final class FileUploader {
       }
       String key = op.key();
       String uploadId = op.uploadId();
-      byte[] digest = Sha256.fromHex(sha);
       ctx.workers.execute(() -> {
         ChunkMetadata cm = known;
         try {
+          byte[] digest = sha != null ? Sha256.fromHex(sha) : Sha256.digest(buf);
+          String hex = sha != null ? sha : Sha256.hex(digest);
           ChunkMetadata[] holder = {cm};
           PartReceipt r = ctx.retry.run("upload part " + (index + 1) + " of " + key,
               () -> ctx.store.uploadPart(key, uploadId, index + 1, buf, digest),
@@ -389,7 +394,7 @@ final class FileUploader {
                 }
               });
           cm = holder[0];
-          confirm(cm.confirmed(sha, r.etag()));
+          confirm(cm.confirmed(hex, r.etag()));
         } catch (IOException e) {
           failure.compareAndSet(null, e);
         } catch (RuntimeException | Error e) {

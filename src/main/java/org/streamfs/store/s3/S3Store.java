@@ -52,6 +52,7 @@ public final class S3Store implements ObjectStore {
   private final S3Errors errors;
   private final S3Uploads uploads;
   private final S3Heads heads;
+  private final S3Shapes shapes;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** A store with credentials from the config's profile or the default AWS chain. */
@@ -67,6 +68,7 @@ public final class S3Store implements ObjectStore {
     this.errors = new S3Errors(config.describe());
     this.uploads = new S3Uploads(this, dropMpSize);
     this.heads = new S3Heads(this);
+    this.shapes = new S3Shapes(this);
   }
 
   /** Opens {@code s3://bucket/prefix?options}; IllegalArgumentException for a bad URI. */
@@ -144,15 +146,21 @@ public final class S3Store implements ObjectStore {
   public ObjectInfo stat(String key) throws StoreException {
     StoreKeys.validate(key);
     try {
-      HeadObjectResponse h = client.headObject(b -> b.bucket(bucket()).key(full(key)));
-      return info(key, h);
+      HeadObjectResponse h = key.endsWith("/") ? shapes.marker(key)
+          : client.headObject(b -> b.bucket(bucket()).key(full(key)));
+      if (h != null) {
+        return info(key, h);
+      }
     } catch (SdkException e) {
       StoreException se = errors.map("stat", key, e);
-      if (se.kind() == StoreException.Kind.NOT_FOUND && key.endsWith("/") && hasChildren(key)) {
-        return new ObjectInfo(key, 0, "", Instant.EPOCH, Map.of());
+      if (!S3Errors.status(e, 500) || !shapes.underAFile(key)) {
+        throw se;
       }
-      throw se;
     }
+    if (key.endsWith("/") && hasChildren(key)) {
+      return new ObjectInfo(key, 0, "", Instant.EPOCH, Map.of());
+    }
+    throw StoreException.notFound(key);
   }
 
   private boolean hasChildren(String dirKey) throws StoreException {
@@ -233,6 +241,9 @@ public final class S3Store implements ObjectStore {
         checkVersion(key, ifVersion); // the range starts past the end: an empty read of an existing object
         return new ByteArrayInputStream(new byte[0]);
       }
+      if (S3Errors.status(e, 500) && shapes.underAFile(key)) {
+        throw StoreException.notFound(key);
+      }
       throw errors.map("read", key, e);
     }
   }
@@ -289,6 +300,9 @@ public final class S3Store implements ObjectStore {
   public void delete(String key) throws StoreException {
     StoreKeys.validate(key);
     try {
+      if (key.endsWith("/") && shapes.marker(key) == null) {
+        return; // no marker (and never the file without the slash, which some servers alias)
+      }
       client.deleteObject(b -> b.bucket(bucket()).key(full(key)));
     } catch (SdkException e) {
       if (!S3Errors.missingKey(e)) {

@@ -14,7 +14,10 @@
  * tools often have no markers: a prefix with children is a directory too ({@code stat("d/")} falls back to a
  * one-key listing) and listings roll keys up into common prefixes with the {@code /} delimiter.
  * ListObjectsV2 carries no user metadata, so listings HEAD each object (eight at a time) unless
- * {@code list-metadata=false}.
+ * {@code list-metadata=false}. {@code x} and {@code x/} are distinct keys even on servers that store both at
+ * one path (S3Proxy's filesystem backend answers a HEAD or DELETE of {@code x/} with the file {@code x}):
+ * {@link org.streamfs.store.s3.S3Shapes} checks such answers, so stat and rmdir never mistake a file for a
+ * marker.
  *
  * <p><b>Multipart and integrity.</b> Uploads are S3 multipart uploads created with checksum algorithm
  * SHA-256; every part carries its SHA-256 in the {@code x-amz-checksum-sha256} header (not an SDK trailer:

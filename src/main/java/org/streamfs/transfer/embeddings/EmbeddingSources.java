@@ -65,7 +65,7 @@ public final class EmbeddingSources {
     long size = Files.size(p);
     long rowBytes = (long) dim * NpyHeader.VALUE_BYTES;
     if (size % rowBytes != 0) {
-      throw new EmbeddingFormatException(input + ": length " + size + " bytes is not a multiple of dim×4 = "
+      throw new EmbeddingFormatException(input + ": length " + size + " bytes is not a multiple of dim*4 = "
           + rowBytes + " (dim " + dim + ")");
     }
     return new RawFloat32Source(Files.newInputStream(p), dim, input, size / rowBytes);

@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 /**
  * Vectors read from a stream of raw float32 little-endian values, {@code dim} per vector, with nothing else
  * (a raw file, a pipe on standard input). The length is checked as the stream ends: a trailing partial
- * vector fails with the total length and the expected multiple of dim×4. Used for {@code .npy} data after
+ * vector fails with the total length and the expected multiple of dim*4. Used for {@code .npy} data after
  * its header too, where the declared row count must match the bytes present.
  */
 public final class RawFloat32Source implements EmbeddingSource {
@@ -80,7 +80,7 @@ public final class RawFloat32Source implements EmbeddingSource {
     if (n < buf.length) {
       done = true;
       long length = rows * buf.length + n;
-      throw new EmbeddingFormatException(name + ": length " + length + " bytes is not a multiple of dim×4 = "
+      throw new EmbeddingFormatException(name + ": length " + length + " bytes is not a multiple of dim*4 = "
           + buf.length + " (dim " + dim + "): " + rows + " whole vectors and " + n + " bytes left over");
     }
     float[] v = new float[dim];

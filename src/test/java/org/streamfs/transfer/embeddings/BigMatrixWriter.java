@@ -6,7 +6,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Child-JVM main: generates {@code rows} × {@code dim} rows on the fly and writes them as a .npy file through
+ * Child-JVM main: generates {@code rows} x {@code dim} rows on the fly and writes them as a .npy file through
  * {@link NpyAppender} with chunk reports, printing the peak heap used, so a test can show that a matrix
  * many times the heap streams through.
  */

@@ -56,7 +56,7 @@ class EmbeddingSourcesTest {
     Files.write(f, new byte[4 * 10 + 3]);
     EmbeddingFormatException e = assertThrows(EmbeddingFormatException.class,
         () -> EmbeddingSources.open(f.toString(), 5));
-    assertTrue(e.getMessage().contains("length 43 bytes is not a multiple of dim×4 = 20"), e.getMessage());
+    assertTrue(e.getMessage().contains("length 43 bytes is not a multiple of dim*4 = 20"), e.getMessage());
 
     // a stream (length unknown in advance) fails when it ends inside a vector
     byte[] data = new byte[4 * 7];
@@ -64,7 +64,7 @@ class EmbeddingSourcesTest {
     s.next();
     s.next();
     e = assertThrows(EmbeddingFormatException.class, s::next);
-    assertTrue(e.getMessage().contains("standard input: length 28 bytes is not a multiple of dim×4 = 12"),
+    assertTrue(e.getMessage().contains("standard input: length 28 bytes is not a multiple of dim*4 = 12"),
         e.getMessage());
     assertTrue(e.getMessage().contains("2 whole vectors and 4 bytes left over"), e.getMessage());
   }

@@ -54,6 +54,9 @@ class EmbeddingStoreTest {
     Path object = fx.objectFile(info.key());
     assertEquals(Sha256.hex(Sha256.digest(Files.readAllBytes(object))), info.sha256());
     assertEquals(info, fx.embeddings.info("docs"));
+    // the checksum also travels in the object's metadata, for readers without this catalog's manifest
+    assertEquals(info.sha256(), fx.store.stat(info.key()).metadata().get("streamfs-sha256"));
+    assertEquals(info.sha256(), fx.engine.manifest(fx.store.stat(info.key())).sha256(), "engine agrees");
 
     // each part sent once: data chunks while generating, chunk 0 (header) at the end, never twice
     int chunks = (int) ((size + CHUNK - 1) / CHUNK);
@@ -164,12 +167,12 @@ class EmbeddingStoreTest {
     assertTrue(fx.store.totalPartsSent() > 0, "chunks had been sent before the bad row");
     assertNothingLeftFor("embeddings/bad.npy");
 
-    // raw input whose length is not a multiple of dim×4, discovered at its end
+    // raw input whose length is not a multiple of dim*4, discovered at its end
     byte[] raw = new byte[dim * 4 * 3000 + 6];
     e = assertThrows(EmbeddingFormatException.class, () -> fx.embeddings.uploadEmbeddings(
         new RawFloat32Source(new ByteArrayInputStream(raw), dim, "standard input"), "bad",
         EmbeddingOptions.DEFAULTS));
-    assertTrue(e.getMessage().contains("not a multiple of dim×4 = 128"), e.getMessage());
+    assertTrue(e.getMessage().contains("not a multiple of dim*4 = 128"), e.getMessage());
     assertNothingLeftFor("embeddings/bad.npy");
 
     // NaN allowed on request

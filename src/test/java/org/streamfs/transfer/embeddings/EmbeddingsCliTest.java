@@ -57,7 +57,7 @@ class EmbeddingsCliTest {
     Result put = cli(rawFile(rows, dim, 0), "embeddings", "put", "--dim", "12", "-", "docs");
     assertEquals(0, put.code(), put.err());
     assertEquals("embeddings/docs.npy", put.out().strip());
-    assertTrue(put.err().contains("5000 rows × 12"), put.err());
+    assertTrue(put.err().contains("5000 rows x 12"), put.err());
 
     Result info = cli(null, "embeddings", "info", "docs", "--json");
     assertEquals(0, info.code(), info.err());
@@ -168,7 +168,7 @@ class EmbeddingsCliTest {
   void badInputExitsTwoAndStoresNothing() throws Exception {
     Result odd = cli(rawFile(100, 5, 3), "embeddings", "put", "--dim", "5", "-", "bad");
     assertEquals(2, odd.code(), odd.err());
-    assertTrue(odd.err().contains("standard input: length 2003 bytes is not a multiple of dim×4 = 20"),
+    assertTrue(odd.err().contains("standard input: length 2003 bytes is not a multiple of dim*4 = 20"),
         odd.err());
 
     Path nan = rawFile(100, 5, 0);

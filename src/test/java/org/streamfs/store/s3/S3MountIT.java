@@ -1,0 +1,179 @@
+package org.streamfs.store.s3;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.streamfs.testing.S3ProxyServer;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A real streamfs mount (child JVM, kernel FUSE) of an {@code s3://} store on S3Proxy, checked from the
+ * bucket's side with a plain SDK client: a file copied in becomes one plain object, a fresh mount reads it
+ * back, objects written by another tool show up and read, directories are {@code dir/} markers, rename and
+ * delete reach the bucket, and an upload survives S3Proxy being killed and restarted after close. Skipped
+ * without the shaded jar, /dev/fuse or libfuse2. Credentials reach the daemon through its environment.
+ */
+class S3MountIT {
+  private static final int MIB = 1 << 20;
+  private static S3ProxyServer server;
+  private static String bucket;
+
+  @BeforeAll
+  static void start() throws Exception {
+    S3ProxyServer.useTestCredentials();
+    server = S3ProxyServer.start(); // own server: one test kills it
+    bucket = S3TestSupport.bucketName("mount");
+    S3TestSupport.createBucket(server.endpoint(), bucket);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** One mount daemon started by this test (and only that one is ever killed). */
+  private static final class Mount implements AutoCloseable {
+    final Path mnt;
+    final Path state;
+    final Process process;
+
+    Mount(Path root, String name) throws Exception {
+      String jar = Paths.get(System.getProperty("streamfs.jar", "target/streamfs-all.jar")).toAbsolutePath()
+          .toString();
+      assumeTrue(Files.isRegularFile(Path.of(jar)), "shaded jar missing: " + jar);
+      assumeTrue(Files.exists(Path.of("/dev/fuse")), "/dev/fuse missing");
+      assumeTrue(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libfuse.so.2"))
+          || Files.exists(Path.of("/lib/x86_64-linux-gnu/libfuse.so.2")), "libfuse2 missing");
+      mnt = Files.createDirectories(root.resolve(name + "-mnt"));
+      state = Files.createDirectories(root.resolve(name + "-state"));
+      List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java")
+          .toString(), "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar, "mount", "--foreground", "--store",
+          "s3://" + bucket + "/m/?endpoint=" + server.endpoint() + "&region=us-east-1", "--state-dir",
+          state.toString(), "--chunk-size", "5M", mnt.toString()));
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve(name + ".log").toFile()));
+      Map<String, String> env = pb.environment();
+      env.keySet().removeIf(k -> k.startsWith("AWS_"));
+      env.put("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY);
+      env.put("AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY);
+      env.put("AWS_EC2_METADATA_DISABLED", "true");
+      process = pb.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!answers()) {
+        assertTrue(process.isAlive(), "daemon exited: " + Files.readString(root.resolve(name + ".log")));
+        assertTrue(System.nanoTime() < deadline, "mount did not appear");
+        Thread.sleep(50);
+      }
+    }
+
+    boolean answers() {
+      try {
+        return Files.getFileAttributeView(mnt, UserDefinedFileAttributeView.class).size("streamfs.statedir") > 0;
+      } catch (IOException | RuntimeException e) {
+        return false;
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(20, TimeUnit.SECONDS);
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static long remoteSize(S3Client raw, String key) {
+    try {
+      return raw.headObject(b -> b.bucket(bucket).key(key)).contentLength();
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+      return -1;
+    }
+  }
+
+  private static void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+      Thread.sleep(100);
+    }
+  }
+
+  private static byte[] remote(S3Client raw, String key) {
+    return raw.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+  }
+
+  @Test
+  void filesAndDirectoriesThroughTheMountArePlainObjectsInTheBucket(@TempDir Path tmp) throws Exception {
+    byte[] data = S3TestSupport.random(12 * MIB + 5, 51);
+    byte[] foreign = "put by another tool\n".getBytes(StandardCharsets.UTF_8);
+    try (S3Client raw = S3TestSupport.rawClient(server.endpoint())) {
+      try (Mount m = new Mount(tmp, "a")) {
+        Files.createDirectory(m.mnt.resolve("docs"));
+        Files.write(m.mnt.resolve("docs/a.bin"), data);
+        await("docs/a.bin complete in the bucket", 180, () -> remoteSize(raw, "m/docs/a.bin") == data.length);
+        assertArrayEquals(data, remote(raw, "m/docs/a.bin"));
+        await("the docs/ marker", 60, () -> remoteSize(raw, "m/docs/") == 0);
+        raw.putObject(b -> b.bucket(bucket).key("m/foreign/x.txt"), RequestBody.fromBytes(foreign));
+      }
+      try (Mount m = new Mount(tmp, "b")) { // fresh state: nothing cached locally
+        assertArrayEquals(data, Files.readAllBytes(m.mnt.resolve("docs/a.bin")));
+        List<String> top;
+        try (var s = Files.list(m.mnt)) {
+          top = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(List.of("docs", "foreign"), top);
+        assertTrue(Files.isDirectory(m.mnt.resolve("foreign")));
+        assertArrayEquals(foreign, Files.readAllBytes(m.mnt.resolve("foreign/x.txt")));
+        Files.move(m.mnt.resolve("docs/a.bin"), m.mnt.resolve("docs/b.bin"));
+        await("rename in the bucket", 120,
+            () -> remoteSize(raw, "m/docs/b.bin") == data.length && remoteSize(raw, "m/docs/a.bin") < 0);
+        assertArrayEquals(data, remote(raw, "m/docs/b.bin"));
+        Files.delete(m.mnt.resolve("docs/b.bin"));
+        await("delete in the bucket", 60, () -> remoteSize(raw, "m/docs/b.bin") < 0);
+        assertFalse(Files.exists(m.mnt.resolve("docs/b.bin")));
+      }
+    }
+  }
+
+  @Test
+  void anUploadFromTheMountSurvivesAServerCrash(@TempDir Path tmp) throws Exception {
+    byte[] data = S3TestSupport.random(40 * MIB + 7, 52);
+    try (S3Client raw = S3TestSupport.rawClient(server.endpoint()); Mount m = new Mount(tmp, "c")) {
+      Files.write(m.mnt.resolve("crash.bin"), data); // close returns once staged; the upload runs on
+      long pid = server.pid();
+      boolean completeBeforeKill = remoteSize(raw, "m/crash.bin") == data.length;
+      server.kill();
+      assertFalse(completeBeforeKill, "the upload was already complete: the crash did not hit it");
+      Thread.sleep(1000);
+      server.restart();
+      assertTrue(pid != server.pid());
+      await("crash.bin complete after the restart", 240, () -> remoteSize(raw, "m/crash.bin") == data.length);
+      assertArrayEquals(data, remote(raw, "m/crash.bin"));
+      assertArrayEquals(data, Files.readAllBytes(m.mnt.resolve("crash.bin")));
+    }
+  }
+}

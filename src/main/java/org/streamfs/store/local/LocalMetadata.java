@@ -60,7 +60,10 @@ final class LocalMetadata {
     try {
       for (String name : view.list()) {
         if (name.startsWith(META_PREFIX)) {
-          out.put(name.substring(META_PREFIX.length()), get(view, name));
+          String v = get(view, name);
+          if (v != null) {
+            out.put(name.substring(META_PREFIX.length()), v);
+          }
         }
       }
     } catch (FileSystemException e) {
@@ -141,11 +144,25 @@ final class LocalMetadata {
     return view;
   }
 
+  /** The attribute's value, or null if it vanished since it was listed (a concurrent metadata update). */
   private static String get(UserDefinedFileAttributeView view, String name) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(view.size(name));
-    view.read(name, buf);
-    buf.flip();
-    return StandardCharsets.UTF_8.decode(buf).toString();
+    for (int attempt = 0; ; attempt++) {
+      try {
+        ByteBuffer buf = ByteBuffer.allocate(view.size(name));
+        view.read(name, buf);
+        buf.flip();
+        return StandardCharsets.UTF_8.decode(buf).toString();
+      } catch (FileSystemException e) {
+        String r = e.getReason();
+        boolean vanished = r != null && (r.contains("No data available") || r.contains("Numerical result"));
+        if (!vanished) {
+          throw e;
+        }
+        if (r.contains("No data available") || attempt >= 3) {
+          return null; // removed meanwhile; ERANGE (value grew between size and read) is retried
+        }
+      }
+    }
   }
 
   private static boolean unsupported(FileSystemException e) {

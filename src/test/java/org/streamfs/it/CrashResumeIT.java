@@ -86,7 +86,7 @@ class CrashResumeIT {
 
   @Test
   void fullStagingDiskGivesEnospcAndKeepsClosedFiles() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+    org.streamfs.testing.Require.assumeTrue("root".equals(System.getProperty("user.name")),
         "needs root to mount a small tmpfs");
     Path staging = Files.createDirectories(root.resolve("state/staging"));
     Mounted m = new Mounted(root, "--chunk-size", "1M");

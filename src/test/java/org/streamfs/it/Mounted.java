@@ -1,7 +1,7 @@
 package org.streamfs.it;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.streamfs.testing.Require.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

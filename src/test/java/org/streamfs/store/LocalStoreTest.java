@@ -16,7 +16,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamfs.model.Sha256;
@@ -228,7 +227,7 @@ class LocalStoreTest extends ObjectStoreContract {
   void fullDiskIsNoSpace() throws Exception {
     Path small = tmp.resolve("small");
     Files.createDirectories(small);
-    Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", small.toString()),
+    org.streamfs.testing.Require.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", small.toString()),
         "cannot mount a tmpfs (not root?)");
     try (ObjectStore s = LocalStore.open(small.resolve("store"), true)) {
       StoreException e = assertKind(Kind.NO_SPACE, () -> s.put("big", data(1 << 20, 1), Map.of()));
@@ -252,10 +251,10 @@ class LocalStoreTest extends ObjectStoreContract {
     Path ro = tmp.resolve("ro");
     Files.createDirectories(ro.resolve("store"));
     Files.writeString(ro.resolve("store/old.txt"), "kept");
-    Assumptions.assumeTrue(run("mount", "--bind", "-o", "ro", ro.toString(), ro.toString()),
+    org.streamfs.testing.Require.assumeTrue(run("mount", "--bind", "-o", "ro", ro.toString(), ro.toString()),
         "cannot bind-mount read-only (not root?)");
     try {
-      Assumptions.assumeTrue(run("mount", "-o", "remount,bind,ro", ro.toString()), "cannot remount read-only");
+      org.streamfs.testing.Require.assumeTrue(run("mount", "-o", "remount,bind,ro", ro.toString()), "cannot remount read-only");
       try (ObjectStore s = LocalStore.open(ro.resolve("store"), false)) {
         assertEquals("kept", new String(read(s, "old.txt"), StandardCharsets.UTF_8));
         StoreException e = assertKind(Kind.ACCESS_DENIED, s::checkAccess);

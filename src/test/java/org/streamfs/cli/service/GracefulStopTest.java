@@ -2,7 +2,7 @@ package org.streamfs.cli.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.streamfs.testing.Require.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;

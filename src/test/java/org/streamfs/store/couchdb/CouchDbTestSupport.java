@@ -1,6 +1,6 @@
 package org.streamfs.store.couchdb;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.streamfs.testing.Require.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;

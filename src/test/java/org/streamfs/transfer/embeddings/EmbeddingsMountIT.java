@@ -2,7 +2,7 @@ package org.streamfs.transfer.embeddings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.streamfs.testing.Require.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -37,13 +37,19 @@ public final class SyncCommand implements Callable<Integer> {
   /** Runs the sync barrier against a daemon, showing progress on stderr when it has to wait. */
   static void barrier(Path stateDir, String who) throws IOException {
     boolean[] waited = {false};
+    boolean terminal = System.console() != null;
     ControlChannel.call(stateDir, "sync", line -> {
       if (line.startsWith("pending ")) {
         waited[0] = true;
-        System.err.print("\r" + who + ": waiting for uploads: " + line.substring(8));
+        String text = who + ": waiting for uploads: " + line.substring(8);
+        if (terminal) {
+          System.err.print("\r" + text); // one line redrawn in place on a terminal
+        } else {
+          System.err.println(text); // plain lines for logs and pipes
+        }
       }
     });
-    if (waited[0]) {
+    if (waited[0] && terminal) {
       System.err.println();
     }
   }

@@ -136,6 +136,36 @@ final class EngineContext implements AutoCloseable {
     catalog.table("cancels").delete(operationId.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
   }
 
+  /** The body of a tracked operation run. */
+  @FunctionalInterface
+  interface OperationBody {
+    StreamingOperation run(Running running) throws IOException;
+  }
+
+  /**
+   * Runs an operation registered as running in this process (so cancel and wait can reach it): clears an
+   * old cancel request, completes its {@link Running#done} and tells the completion listeners either way.
+   */
+  StreamingOperation track(String operationId, OperationBody body) throws IOException {
+    Running running = new Running();
+    if (this.running.putIfAbsent(operationId, running) != null) {
+      throw new IllegalStateException("operation " + operationId + " is already running in this process");
+    }
+    clearCancel(operationId);
+    try {
+      StreamingOperation op = body.run(running);
+      running.done.complete(op);
+      finished(op);
+      return op;
+    } catch (IOException | RuntimeException e) {
+      running.done.completeExceptionally(e);
+      catalog.getOperation(operationId).ifPresent(this::finished);
+      throw e;
+    } finally {
+      this.running.remove(operationId);
+    }
+  }
+
   /** Reads the operation, mapping absence to a clear error. */
   StreamingOperation operation(String id) throws IOException {
     return catalog.getOperation(id).orElseThrow(

@@ -84,23 +84,7 @@ final class FileDownloader {
 
   StreamingOperation run(String operationId, ProgressListener progress) throws IOException {
     ProgressListener pl = progress == null ? ProgressListener.NONE : progress;
-    EngineContext.Running running = new EngineContext.Running();
-    if (ctx.running.putIfAbsent(operationId, running) != null) {
-      throw new IllegalStateException("operation " + operationId + " is already running in this process");
-    }
-    ctx.clearCancel(operationId);
-    try {
-      StreamingOperation op = execute(ctx.operation(operationId), running, pl);
-      running.done.complete(op);
-      ctx.finished(op);
-      return op;
-    } catch (IOException | RuntimeException e) {
-      running.done.completeExceptionally(e);
-      ctx.catalog.getOperation(operationId).ifPresent(ctx::finished);
-      throw e;
-    } finally {
-      ctx.running.remove(operationId);
-    }
+    return ctx.track(operationId, running -> execute(ctx.operation(operationId), running, pl));
   }
 
   private StreamingOperation execute(StreamingOperation op, EngineContext.Running running,

@@ -96,23 +96,8 @@ final class FileUploader {
     if (op.status() == OperationStatus.COMPLETED) {
       return op;
     }
-    EngineContext.Running running = new EngineContext.Running();
-    if (ctx.running.putIfAbsent(operationId, running) != null) {
-      throw new IllegalStateException("operation " + operationId + " is already running in this process");
-    }
-    ctx.clearCancel(operationId);
-    try {
-      op = execute(op, running, progress == null ? ProgressListener.NONE : progress);
-      running.done.complete(op);
-      ctx.finished(op);
-      return op;
-    } catch (IOException | RuntimeException e) {
-      running.done.completeExceptionally(e);
-      ctx.catalog.getOperation(operationId).ifPresent(ctx::finished);
-      throw e;
-    } finally {
-      ctx.running.remove(operationId);
-    }
+    ProgressListener pl = progress == null ? ProgressListener.NONE : progress;
+    return ctx.track(operationId, running -> execute(op, running, pl));
   }
 
   private StreamingOperation execute(StreamingOperation op, EngineContext.Running running,

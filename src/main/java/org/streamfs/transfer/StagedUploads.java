@@ -48,6 +48,8 @@ final class StagedUploads {
   private final Map<String, CompletableFuture<ObjectInfo>> chains = new ConcurrentHashMap<>();
   private final Set<CompletableFuture<ObjectInfo>> pending = ConcurrentHashMap.newKeySet();
   private volatile BufferPool buffers;
+  /** Set by {@link #close}: completions cut short by the shutdown are left for recovery, not rolled back. */
+  private volatile boolean closing;
 
   StagedUploads(EngineContext ctx, Saga saga) {
     this.ctx = ctx;
@@ -121,6 +123,13 @@ final class StagedUploads {
       out.complete(info);
     } catch (IOException | RuntimeException e) {
       IOException io = e instanceof IOException x ? x : new IOException(e.toString(), e);
+      if (closing) {
+        // The engine is shutting down: the upload stays committed in the catalog and resumes at the next
+        // start, exactly as after a crash.
+        LOG.info("upload of {} interrupted by shutdown; it resumes at the next start", u.key());
+        out.completeExceptionally(io);
+        return;
+      }
       LOG.error("upload of {} failed: {}", u.key(), io.getMessage());
       u.failed(io);
       u.abort("upload failed: " + io.getMessage());
@@ -265,6 +274,7 @@ final class StagedUploads {
   }
 
   void close() {
+    closing = true;
     completions.shutdownNow();
   }
 }

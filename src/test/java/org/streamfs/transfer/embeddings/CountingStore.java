@@ -2,32 +2,34 @@ package org.streamfs.transfer.embeddings;
 
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.streamfs.store.Listing;
-import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.store.PartReceipt;
-import org.streamfs.store.PendingUpload;
 import org.streamfs.store.StoreException;
-import org.streamfs.store.StoreLimits;
+import org.streamfs.store.middleware.StoreCall;
+import org.streamfs.store.middleware.StoreDecorator;
+import org.streamfs.store.middleware.StoreOp;
 
 /**
  * Wraps a real store and counts what crosses it: parts uploaded per part number, parts copied server-side,
- * ranged reads and bytes read; optionally delays each part upload (a slow network) so a test can kill a
- * process mid-upload.
+ * ranged reads; optionally delays each part upload (a slow network) so a test can kill a process
+ * mid-upload. Every other call goes straight through {@link StoreDecorator}.
  */
-final class CountingStore implements ObjectStore {
-  final ObjectStore inner;
+final class CountingStore extends StoreDecorator {
   final Map<Integer, AtomicInteger> partsSent = new ConcurrentHashMap<>();
   final AtomicInteger partsCopied = new AtomicInteger();
   final AtomicInteger reads = new AtomicInteger();
   volatile long partDelayMillis;
 
   CountingStore(ObjectStore inner) {
-    this.inner = inner;
+    super(inner);
+  }
+
+  @Override
+  protected <T> T around(StoreOp op, String key, StoreCall<T> call) throws StoreException {
+    return call.call();
   }
 
   void reset() {
@@ -41,44 +43,9 @@ final class CountingStore implements ObjectStore {
   }
 
   @Override
-  public String describe() {
-    return inner.describe();
-  }
-
-  @Override
-  public StoreLimits limits() {
-    return inner.limits();
-  }
-
-  @Override
-  public void checkAccess() throws StoreException {
-    inner.checkAccess();
-  }
-
-  @Override
-  public ObjectInfo stat(String key) throws StoreException {
-    return inner.stat(key);
-  }
-
-  @Override
-  public Listing list(String prefix, String delimiter) throws StoreException {
-    return inner.list(prefix, delimiter);
-  }
-
-  @Override
   public InputStream read(String key, long offset, long length, String ifVersion) throws StoreException {
     reads.incrementAndGet();
-    return inner.read(key, offset, length, ifVersion);
-  }
-
-  @Override
-  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
-    return inner.put(key, data, metadata);
-  }
-
-  @Override
-  public String beginUpload(String key, Map<String, String> metadata) throws StoreException {
-    return inner.beginUpload(key, metadata);
+    return super.read(key, offset, length, ifVersion);
   }
 
   @Override
@@ -92,54 +59,13 @@ final class CountingStore implements ObjectStore {
       }
     }
     partsSent.computeIfAbsent(partNumber, k -> new AtomicInteger()).incrementAndGet();
-    return inner.uploadPart(key, uploadId, partNumber, data, sha256);
+    return super.uploadPart(key, uploadId, partNumber, data, sha256);
   }
 
   @Override
   public PartReceipt copyPart(String key, String uploadId, int partNumber, String sourceKey,
       String sourceVersion, long offset, long length) throws StoreException {
     partsCopied.incrementAndGet();
-    return inner.copyPart(key, uploadId, partNumber, sourceKey, sourceVersion, offset, length);
-  }
-
-  @Override
-  public List<PartReceipt> listParts(String key, String uploadId) throws StoreException {
-    return inner.listParts(key, uploadId);
-  }
-
-  @Override
-  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts)
-      throws StoreException {
-    return inner.completeUpload(key, uploadId, parts);
-  }
-
-  @Override
-  public void abortUpload(String key, String uploadId) throws StoreException {
-    inner.abortUpload(key, uploadId);
-  }
-
-  @Override
-  public List<PendingUpload> listUploads(String prefix) throws StoreException {
-    return inner.listUploads(prefix);
-  }
-
-  @Override
-  public void delete(String key) throws StoreException {
-    inner.delete(key);
-  }
-
-  @Override
-  public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
-    return inner.copy(fromKey, toKey);
-  }
-
-  @Override
-  public ObjectInfo updateMetadata(String key, Map<String, String> metadata) throws StoreException {
-    return inner.updateMetadata(key, metadata);
-  }
-
-  @Override
-  public void close() {
-    inner.close();
+    return super.copyPart(key, uploadId, partNumber, sourceKey, sourceVersion, offset, length);
   }
 }

@@ -2,9 +2,14 @@ package org.streamfs.catalog;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -21,6 +26,7 @@ import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
 import org.lmdbjava.GetOp;
 import org.lmdbjava.LmdbException;
+import org.lmdbjava.LmdbNativeException;
 import org.lmdbjava.Txn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +43,11 @@ final class CatalogEnv implements AutoCloseable {
   static final long MAX_MAP_SIZE = 1L << 40;
   static final int MAX_DBS = 128;
   static final int MAX_READERS = 1024;
+  /** Size LMDB gives the lock file: a 192-byte header holding the first reader slot, then 64 bytes a slot. */
+  static final int LOCK_FILE_BYTES = 192 + (MAX_READERS - 1) * 64;
+  private static final long LOW_SPACE_BYTES = 1L << 20;
+  private static final int EIO = 5;
+  private static final int ENOSPC = 28;
 
   private static final Logger LOG = LoggerFactory.getLogger(CatalogEnv.class);
   private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
@@ -65,6 +76,7 @@ final class CatalogEnv implements AutoCloseable {
 
   static CatalogEnv open(Path dir, long mapSize) throws IOException {
     Path real = prepareDirectory(dir);
+    preallocateLockFile(real);
     if (!OPEN_DIRS.add(real)) {
       throw new IOException("catalog " + real + " is already open in this process (open it once and share"
           + " the Catalog)");
@@ -112,6 +124,52 @@ final class CatalogEnv implements AutoCloseable {
     return real;
   }
 
+  /**
+   * Creates {@code lock.mdb} with every block written before LMDB maps it. LMDB makes a new lock file
+   * with ftruncate (a sparse file) and writes it through a shared mapping; on a full file system the
+   * first touch of an unbacked page raises SIGBUS, which kills the JVM. Written out here first, a full
+   * disk is an IOException naming the file instead. The file appears by link(2), so LMDB in another
+   * process never sees it half written; a larger-than-needed file only gives LMDB more reader slots.
+   */
+  private static void preallocateLockFile(Path dir) throws IOException {
+    Path lock = dir.resolve("lock.mdb");
+    if (Files.exists(lock, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Path tmp = Files.createTempFile(dir, "lock.mdb.", ".new",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer zeros = ByteBuffer.allocate(LOCK_FILE_BYTES);
+        while (zeros.hasRemaining()) {
+          ch.write(zeros);
+        }
+        ch.force(false);
+      } catch (IOException e) {
+        throw new IOException("cannot create the LMDB lock file " + lock + ": " + e.getMessage()
+            + describeFreeSpace(dir), e);
+      }
+      try {
+        Files.createLink(lock, tmp);
+      } catch (FileAlreadyExistsException raced) {
+        // another process made it first: theirs is as good
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** ", N bytes free on the file system holding dir" when that is readable, else "". */
+  static String describeFreeSpace(Path dir) {
+    try {
+      long free = Files.getFileStore(dir).getUsableSpace();
+      return " (" + free + " bytes free on the file system holding " + dir
+          + (free < LOW_SPACE_BYTES ? ": the disk is full)" : ")");
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+  }
+
   private static String describeOpenFailure(Path dir, LmdbException e) {
     Path data = dir.resolve("data.mdb");
     if (e instanceof Env.FileInvalidException) {
@@ -121,7 +179,8 @@ final class CatalogEnv implements AutoCloseable {
     if (e instanceof Env.VersionMismatchException) {
       return data + " was written by an incompatible LMDB version";
     }
-    return "cannot open the LMDB catalog in " + dir + ": " + e.getMessage();
+    boolean io = e instanceof LmdbNativeException n && (n.getResultCode() == EIO || n.getResultCode() == ENOSPC);
+    return "cannot open the LMDB catalog in " + dir + ": " + e.getMessage() + (io ? describeFreeSpace(dir) : "");
   }
 
   Path dir() {
@@ -269,8 +328,10 @@ final class CatalogEnv implements AutoCloseable {
   }
 
   private UncheckedIOException failure(String what, LmdbException e) {
+    // LMDB reports a short write on a full disk as EIO: say how much room is left
+    boolean io = e instanceof LmdbNativeException n && (n.getResultCode() == EIO || n.getResultCode() == ENOSPC);
     return new UncheckedIOException(new IOException("catalog " + dir + ": cannot " + what + ": "
-        + e.getMessage(), e));
+        + e.getMessage() + (io ? describeFreeSpace(dir) : ""), e));
   }
 
   @Override

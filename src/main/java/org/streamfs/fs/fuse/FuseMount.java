@@ -2,6 +2,7 @@ package org.streamfs.fs.fuse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -165,8 +166,9 @@ public final class FuseMount {
    * one was cleared.
    */
   public static boolean clearStale(Path mountpoint) {
-    try {
-      Files.readAttributes(mountpoint, "basic:isDirectory");
+    // opendir, not stat: the kernel answers stat of a FUSE root from its attribute cache for a second
+    // after the daemon died, but every opendir goes to the daemon (ENOTCONN when it is gone)
+    try (DirectoryStream<Path> probe = Files.newDirectoryStream(mountpoint)) {
       return false;
     } catch (IOException e) {
       String m = String.valueOf(e.getMessage());

@@ -29,6 +29,8 @@ public final class Staging {
   private final Map<String, StagedFile> files = new ConcurrentHashMap<>();
   private final Object room = new Object();
   private final long reserve;
+  /** Looked up once: Files.getFileStore parses the whole mount table, and writers ask on every write. */
+  private final FileStore store;
   /** Hands complete chunks to the engine off the writer's thread (the engine's queue may block). */
   private final ExecutorService handOff = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "staging-handoff");
@@ -41,6 +43,7 @@ public final class Staging {
     this.maxDirty = maxDirty;
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    this.store = Files.getFileStore(dir);
     this.reserve = Math.min(64L << 20, totalSpace() / 20);
   }
 
@@ -100,8 +103,7 @@ public final class Staging {
   /** Free bytes on the staging disk. */
   public long usableSpace() {
     try {
-      FileStore fs = Files.getFileStore(dir);
-      return fs.getUsableSpace();
+      return store.getUsableSpace();
     } catch (IOException e) {
       return Long.MAX_VALUE;
     }
@@ -115,7 +117,7 @@ public final class Staging {
   /** Total bytes of the staging disk. */
   public long totalSpace() {
     try {
-      return Files.getFileStore(dir).getTotalSpace();
+      return store.getTotalSpace();
     } catch (IOException e) {
       return 0;
     }

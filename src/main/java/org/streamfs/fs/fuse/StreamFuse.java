@@ -1,10 +1,10 @@
 package org.streamfs.fs.fuse;
 
+import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
@@ -20,17 +20,15 @@ import org.streamfs.fs.StreamFs;
 
 /**
  * The jnr-fuse binding: each callback decodes its arguments, calls {@link StreamFs} inside
- * {@link FuseCall#run}, and encodes the result. No POSIX decision is made here. Request buffers come from
- * an explicit pool, because with libfuse's multi-threaded loop each callback may run on a freshly attached
- * Java thread, so thread-locals would be created per call.
+ * {@link FuseCall#run}, and encodes the result. No POSIX decision is made here. read and write hand the
+ * file system libfuse's own request buffer as a direct ByteBuffer (no copy, no per-thread buffers, which
+ * with libfuse's multi-threaded loop would be created per call on freshly attached Java threads).
  */
 public final class StreamFuse extends FuseStubFS {
   private static final long UTIME_NOW = (1L << 30) - 1;
   private static final long UTIME_OMIT = (1L << 30) - 2;
-  private static final int BUF = 128 * 1024;
 
   private final StreamFs fs;
-  private final ConcurrentLinkedQueue<byte[]> buffers = new ConcurrentLinkedQueue<>();
 
   public StreamFuse(StreamFs fs) {
     this.fs = fs;
@@ -41,18 +39,13 @@ public final class StreamFuse extends FuseStubFS {
     return "streamfs";
   }
 
-  private byte[] buffer(int size) {
-    if (size > BUF) {
-      return new byte[size];
-    }
-    byte[] b = buffers.poll();
-    return b != null ? b : new byte[BUF];
-  }
-
-  private void recycle(byte[] b) {
-    if (b.length == BUF && buffers.size() < 64) {
-      buffers.offer(b);
-    }
+  /**
+   * libfuse's request buffer as a direct ByteBuffer (no copy): file channels then move the bytes between
+   * it and the page cache in one kernel copy, where a heap array cost two more copies per request. Valid
+   * only during the callback: nothing below keeps it (reads and writes of the fs are synchronous).
+   */
+  private static ByteBuffer direct(Pointer buf, long size) {
+    return MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
   }
 
   private long uid() {
@@ -235,29 +228,15 @@ public final class StreamFuse extends FuseStubFS {
   @Override
   public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return FuseCall.run("read", path, () -> {
-      byte[] b = buffer((int) size);
-      try {
-        ByteBuffer bb = ByteBuffer.wrap(b, 0, (int) size);
-        int n = fs.read(fi.fh.get(), offset, bb);
-        buf.put(0, b, 0, n);
-        return n;
-      } finally {
-        recycle(b);
-      }
+      return fs.read(fi.fh.get(), offset, direct(buf, size));
     });
   }
 
   @Override
   public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return FuseCall.run("write", path, () -> {
-      byte[] b = buffer((int) size);
-      try {
-        buf.get(0, b, 0, (int) size);
-        fs.write(fi.fh.get(), offset, ByteBuffer.wrap(b, 0, (int) size));
-        return (int) size;
-      } finally {
-        recycle(b);
-      }
+      fs.write(fi.fh.get(), offset, direct(buf, size));
+      return (int) size;
     });
   }
 

@@ -37,9 +37,12 @@ public final class LocalStore implements ObjectStore {
   private final LocalPaths paths;
   private final LocalUploads uploads;
 
-  private LocalStore(Path root) {
+  /** Parts of at least this size are written in place into the upload's slab ({@link LocalSlab}). */
+  static final long MIN_SLOT = 1 << 20;
+
+  private LocalStore(Path root, long minSlot) {
     this.paths = new LocalPaths(root);
-    this.uploads = new LocalUploads(paths, this);
+    this.uploads = new LocalUploads(paths, this, minSlot);
   }
 
   /**
@@ -48,6 +51,11 @@ public final class LocalStore implements ObjectStore {
    * {@link #checkAccess} then reports ACCESS_DENIED.
    */
   public static LocalStore open(Path root, boolean create) throws StoreException {
+    return open(root, create, MIN_SLOT);
+  }
+
+  /** As {@link #open(Path, boolean)}, with the least part size that goes into a slab (tests use 1). */
+  static LocalStore open(Path root, boolean create, long minSlot) throws StoreException {
     Path abs = root.toAbsolutePath().normalize();
     if (create && !Files.isDirectory(abs)) {
       try {
@@ -56,7 +64,7 @@ public final class LocalStore implements ObjectStore {
         throw LocalErrors.map(null, "creating store directory " + abs, e);
       }
     }
-    LocalStore s = new LocalStore(abs);
+    LocalStore s = new LocalStore(abs, minSlot);
     try {
       s.paths.prepare();
     } catch (StoreException e) {

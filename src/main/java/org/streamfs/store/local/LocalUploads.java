@@ -52,10 +52,13 @@ final class LocalUploads {
 
   private final LocalPaths paths;
   private final LocalStore store;
+  private final long minSlot;
 
-  LocalUploads(LocalPaths paths, LocalStore store) {
+  /** {@code minSlot}: the least part size that is written into the upload's slab ({@link LocalSlab}). */
+  LocalUploads(LocalPaths paths, LocalStore store, long minSlot) {
     this.paths = paths;
     this.store = store;
+    this.minSlot = minSlot;
   }
 
   String begin(String key, Map<String, String> metadata) throws StoreException {
@@ -92,8 +95,14 @@ final class LocalUploads {
           + (sha256 == null ? "none" : Sha256.hex(sha256)));
     }
     try {
+      long slot = LocalSlab.slotFor(dir, data.remaining(), minSlot);
+      if (slot > 0) {
+        return LocalSlab.write(dir, partNumber, data, slot, Sha256.hex(actual));
+      }
       Path t = paths.writeTemp(data);
       return place(key, dir, partNumber, t, Sha256.hex(actual), data.remaining());
+    } catch (NoSuchFileException e) {
+      throw new StoreException(Kind.NOT_FOUND, key, "upload was aborted or completed meanwhile", e);
     } catch (IOException e) {
       throw LocalErrors.map(key, "writing part " + partNumber, e);
     }
@@ -114,6 +123,10 @@ final class LocalUploads {
           + ") is outside the " + info.size() + "-byte source object");
     }
     try {
+      long slot = LocalSlab.slotFor(dir, length, minSlot);
+      if (slot > 0) {
+        return LocalSlab.copy(dir, partNumber, src, offset, length, slot, hashRange(src, offset, length));
+      }
       Path t = paths.newTemp();
       try (FileChannel out = FileChannel.open(t, StandardOpenOption.WRITE)) {
         LocalPaths.append(out, src, offset, length);
@@ -132,6 +145,7 @@ final class LocalUploads {
       throws IOException {
     try {
       LocalMetadata.setQuietly(temp, LocalMetadata.SHA256, hex);
+      LocalSlab.forget(dir, partNumber);
       Files.move(temp, dir.resolve(partName(partNumber)), StandardCopyOption.ATOMIC_MOVE);
       LocalPaths.fsyncDir(dir);
     } catch (NoSuchFileException e) {
@@ -170,6 +184,7 @@ final class LocalUploads {
         }
       }
     }
+    out.addAll(LocalSlab.parts(dir));
     out.sort(Comparator.comparingInt(PartReceipt::partNumber));
     return out;
   }
@@ -202,13 +217,29 @@ final class LocalUploads {
     Path target = paths.forWrite(key);
     Path temp = null;
     try {
+      Map<Integer, PartReceipt> slab = new HashMap<>();
+      for (PartReceipt r : LocalSlab.parts(dir)) {
+        slab.put(r.partNumber(), r);
+      }
+      long slot = LocalSlab.slotSize(dir);
       temp = paths.newTemp();
-      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        for (PartReceipt r : named) {
-          Path p = dir.resolve(partName(r.partNumber()));
-          LocalPaths.append(out, p, 0, Files.size(p));
+      int k = named.size();
+      if (slot > 0 && wholeSlab(named, slab, slot)) {
+        Path lastFile = slab.containsKey(k) ? null : dir.resolve(partName(k));
+        LocalSlab.seal(dir, k, lastFile, held.get(k).size(), slot, temp);
+      } else {
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+          for (PartReceipt r : named) {
+            int n = r.partNumber();
+            if (slab.containsKey(n)) {
+              LocalPaths.append(out, LocalSlab.file(dir), (n - 1) * slot, slab.get(n).size());
+            } else {
+              Path p = dir.resolve(partName(n));
+              LocalPaths.append(out, p, 0, Files.size(p));
+            }
+          }
+          out.force(true);
         }
-        out.force(true);
       }
       LocalMetadata.write(key, temp, d.metadata());
       LocalMetadata.newId(temp);
@@ -221,6 +252,20 @@ final class LocalUploads {
     paths.publish(temp, target, key);
     remove(dir);
     return store.stat(key);
+  }
+
+  /** Whether the object is parts 1..k with 1..k-1 in their slab slots (so the slab becomes the object). */
+  private static boolean wholeSlab(List<PartReceipt> named, Map<Integer, PartReceipt> slab, long slot) {
+    for (int i = 0; i < named.size(); i++) {
+      int n = named.get(i).partNumber();
+      if (n != i + 1) {
+        return false;
+      }
+      if (n < named.size() && (!slab.containsKey(n) || slab.get(n).size() != slot)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   void abort(String key, String uploadId) throws StoreException {
@@ -324,6 +369,24 @@ final class LocalUploads {
 
   static String partName(int n) {
     return String.format("part-%05d", n);
+  }
+
+  private static String hashRange(Path p, long offset, long length) throws IOException {
+    MessageDigest md = Sha256.newDigest();
+    try (FileChannel in = FileChannel.open(p, StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+      long done = 0;
+      while (done < length) {
+        buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+        int n = in.read(buf, offset + done);
+        if (n <= 0) {
+          throw new IOException("short read from " + p + " at " + (offset + done));
+        }
+        md.update(buf.flip());
+        done += n;
+      }
+    }
+    return Sha256.hex(md.digest());
   }
 
   private static String hashFile(Path p) throws IOException {

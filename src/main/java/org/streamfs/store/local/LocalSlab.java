@@ -1,0 +1,223 @@
+package org.streamfs.store.local;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.streamfs.store.PartReceipt;
+
+/**
+ * The parts of one local multipart upload that share a size, written in place into one sparse file,
+ * {@code slab}: part n at offset (n - 1) × slot. The slot size is the size of the first part that arrives
+ * with at least {@code minSlot} bytes (kept in {@code slab.size}); parts of another size stay separate
+ * files. When the object is parts 1..k with 1..k-1 in their slots, completing it appends at most the last
+ * part, truncates and renames the slab onto the key: the bytes are written once instead of twice (the
+ * concatenation used to copy the whole object again, and fsync it again).
+ *
+ * <p>Each slab part has a receipt file {@code slot-NNNNN} ("sha256hex size"), written (temp, fsync, rename)
+ * only after its bytes are fsynced, and removed before they are overwritten, so a listed part is always
+ * whole, as with separate part files.
+ */
+final class LocalSlab {
+  static final String FILE = "slab";
+  private static final String SIZE = "slab.size";
+  private static final Pattern SLOT = Pattern.compile("slot-(\\d{5,})");
+
+  private LocalSlab() {}
+
+  static Path file(Path dir) {
+    return dir.resolve(FILE);
+  }
+
+  static String slotName(int n) {
+    return String.format("slot-%05d", n);
+  }
+
+  /** The slot size of the upload, or 0 if none was chosen yet. */
+  static long slotSize(Path dir) throws IOException {
+    try {
+      return Long.parseLong(Files.readString(dir.resolve(SIZE), StandardCharsets.US_ASCII).trim());
+    } catch (NoSuchFileException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * The slot size a part of {@code size} bytes goes to: the upload's slot size if it equals {@code size},
+   * {@code size} itself if no slot size was chosen and {@code size >= minSlot} (it becomes the slot
+   * size), else 0 (the part stays a separate file).
+   */
+  static long slotFor(Path dir, long size, long minSlot) throws IOException {
+    long slot = slotSize(dir);
+    if (slot == 0 && size >= minSlot && size > 0) {
+      Path tmp = dir.resolve(SIZE + "." + UUID.randomUUID().toString().replace("-", ""));
+      try {
+        Files.writeString(tmp, Long.toString(size), StandardCharsets.US_ASCII);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
+        Files.createLink(dir.resolve(SIZE), tmp);
+        LocalPaths.fsyncDir(dir);
+      } catch (FileAlreadyExistsException raced) {
+        // a part arriving in parallel chose first
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      slot = slotSize(dir);
+    }
+    return slot == size ? slot : 0;
+  }
+
+  /** Forgets slab part n (before its number is reused by a separate file or rewritten). */
+  static void forget(Path dir, int n) throws IOException {
+    if (Files.deleteIfExists(dir.resolve(slotName(n)))) {
+      LocalPaths.fsyncDir(dir);
+    }
+  }
+
+  /** Writes part n into its slot, fsyncs it, then records its receipt. */
+  static PartReceipt write(Path dir, int n, ByteBuffer data, long slot, String hex) throws IOException {
+    forget(dir, n);
+    Files.deleteIfExists(dir.resolve(LocalUploads.partName(n)));
+    long size = data.remaining();
+    writing(dir, slot, () -> {
+      try (FileChannel ch = FileChannel.open(file(dir), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        ByteBuffer b = data.duplicate();
+        long at = (long) (n - 1) * slot;
+        while (b.hasRemaining()) {
+          at += ch.write(b, at);
+        }
+        ch.force(true);
+      }
+    });
+    record(dir, n, hex, size);
+    return new PartReceipt(n, size, hex, hex);
+  }
+
+  /** Copies {@code length} bytes of {@code src} from {@code offset} into slot n, then records it. */
+  static PartReceipt copy(Path dir, int n, Path src, long offset, long length, long slot, String hex)
+      throws IOException {
+    forget(dir, n);
+    Files.deleteIfExists(dir.resolve(LocalUploads.partName(n)));
+    writing(dir, slot, () -> {
+      try (FileChannel ch = FileChannel.open(file(dir), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        ch.position((long) (n - 1) * slot);
+        LocalPaths.append(ch, src, offset, length);
+        ch.force(true);
+      }
+    });
+    record(dir, n, hex, length);
+    return new PartReceipt(n, length, hex, hex);
+  }
+
+  /** Slot writes in progress in this process, by upload directory. */
+  private static final Map<Path, Integer> ACTIVE = new HashMap<>();
+
+  private interface SlotWrite {
+    void run() throws IOException;
+  }
+
+  /**
+   * Runs a slot write. If it fails (a full disk, typically) while no other slot write of the upload is in
+   * progress here, the slab is cut back to the end of its recorded parts, so the blocks the failed write
+   * took are given back at once, as a failed separate part file is deleted. (With a write in progress a
+   * cut could clip it; its blocks then come back when the upload completes or is aborted.)
+   */
+  private static void writing(Path dir, long slot, SlotWrite write) throws IOException {
+    synchronized (ACTIVE) {
+      ACTIVE.merge(dir, 1, Integer::sum);
+    }
+    try {
+      write.run();
+    } catch (IOException | RuntimeException e) {
+      synchronized (ACTIVE) {
+        if (ACTIVE.get(dir) == 1) {
+          try (FileChannel ch = FileChannel.open(file(dir), StandardOpenOption.WRITE)) {
+            long end = 0;
+            for (PartReceipt r : parts(dir)) {
+              end = Math.max(end, (long) (r.partNumber() - 1) * slot + r.size());
+            }
+            ch.truncate(end);
+          } catch (IOException cut) {
+            e.addSuppressed(cut);
+          }
+        }
+      }
+      throw e;
+    } finally {
+      synchronized (ACTIVE) {
+        ACTIVE.computeIfPresent(dir, (d, c) -> c == 1 ? null : c - 1);
+      }
+    }
+  }
+
+  private static void record(Path dir, int n, String hex, long size) throws IOException {
+    Path tmp = dir.resolve(slotName(n) + "." + UUID.randomUUID().toString().replace("-", ""));
+    try {
+      Files.writeString(tmp, hex + " " + size, StandardCharsets.US_ASCII);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(tmp, dir.resolve(slotName(n)), StandardCopyOption.ATOMIC_MOVE);
+      LocalPaths.fsyncDir(dir);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Turns the slab into the object's bytes: parts 1..k, where 1..k-1 are slab parts and part k is a slab
+   * part or the separate file {@code lastFile} of {@code lastSize} bytes. All slot receipts are removed
+   * first (from then on nothing claims the slab's bytes, so a crash or a failed publish makes a resume
+   * send the parts again instead of trusting a truncated slab); then the last part is appended if it is a
+   * file, the slab truncated to the object's size, fsynced and moved to {@code temp}.
+   */
+  static void seal(Path dir, int k, Path lastFile, long lastSize, long slot, Path temp) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (SLOT.matcher(p.getFileName().toString()).matches()) {
+          Files.delete(p);
+        }
+      }
+    }
+    LocalPaths.fsyncDir(dir);
+    long base = (long) (k - 1) * slot;
+    try (FileChannel out = FileChannel.open(file(dir), StandardOpenOption.WRITE)) {
+      if (lastFile != null) {
+        out.position(base);
+        LocalPaths.append(out, lastFile, 0, lastSize);
+      }
+      out.truncate(base + lastSize);
+      out.force(true);
+    }
+    Files.move(file(dir), temp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** The receipts of the slab parts (unsorted). */
+  static List<PartReceipt> parts(Path dir) throws IOException {
+    List<PartReceipt> out = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        var m = SLOT.matcher(p.getFileName().toString());
+        if (m.matches()) {
+          String[] f = Files.readString(p, StandardCharsets.US_ASCII).trim().split(" ");
+          out.add(new PartReceipt(Integer.parseInt(m.group(1)), Long.parseLong(f[1]), f[0], f[0]));
+        }
+      }
+    }
+    return out;
+  }
+}

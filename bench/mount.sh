@@ -2,7 +2,10 @@
 # Mount benchmark (issue 3, item 8): plain disk vs the streamfs mount vs `rclone mount --vfs-cache-mode
 # writes`, all over the same kind of local-directory store on this machine, one run each, as root:
 #   sequential write of SIZE with cp (until cp returns, and until the store holds the file byte for byte),
-#   cold (caches dropped, fresh mount) and warm sequential read, fio 4 KiB random reads (10 s),
+#   on a fresh daemon and again on the same daemon after that first file (the JVM has compiled its hot
+#   paths by then: on 2 cores the JIT compiler takes a fifth of the CPU during the first GiB),
+#   cold sequential read (page cache dropped, file never read through the mount) on the running daemon and
+#   on a fresh mount, warm sequential read, fio 4 KiB random reads (10 s),
 #   ls -l of 10,000 entries (cold, warm), and the daemon's peak RSS writing SIZE and 4xSIZE.
 # Prints a table with the ratios streamfs/rclone and streamfs/plain. Usage: bench/mount.sh [SIZE_MB=1024]
 set -euo pipefail
@@ -64,6 +67,7 @@ write_case() { # KIND FILE SRC -> "returned held" seconds; PEAK_KB in $work/peak
 
 echo "preparing ${size_mb} MiB and $((4 * size_mb)) MiB test files and 10,000 small files..." >&2
 head -c "$((size_mb * 1048576))" /dev/urandom > "$work/src1"
+head -c "$((size_mb * 1048576))" /dev/urandom > "$work/src2"
 for _ in 1 2 3 4; do cat "$work/src1"; done > "$work/src4"
 declare -A R
 for k in plain rclone streamfs; do
@@ -71,11 +75,14 @@ for k in plain rclone streamfs; do
   up "$k"
   read -r R[$k,wret] R[$k,wheld] < <(write_case "$k" w1 "$work/src1")
   R[$k,rss1]=$([ -s "$work/peak" ] && [ "$k" != plain ] && cat "$work/peak" || echo -)
+  read -r R[$k,wret2] R[$k,wheld2] < <(write_case "$k" w2 "$work/src2")
   read -r _ _ < <(write_case "$k" w4 "$work/src4")
   R[$k,rss4]=$([ -s "$work/peak" ] && [ "$k" != plain ] && cat "$work/peak" || echo -)
   rm -f "$(target "$k")/w4"
   mkdir -p "$work/$k/store/many"
   for i in $(seq 1 10000); do echo "$i" > "$work/$k/store/many/f$i"; done
+  drop
+  t=$(now); dd if="$(target "$k")/w2" of=/dev/null bs=1M status=none; R[$k,cold2]=$(sub "$(now)" "$t")
   down "$k"; drop; up "$k"
   t=$(now); dd if="$(target "$k")/w1" of=/dev/null bs=1M status=none; R[$k,cold]=$(sub "$(now)" "$t")
   t=$(now); dd if="$(target "$k")/w1" of=/dev/null bs=1M status=none; R[$k,warm]=$(sub "$(now)" "$t")
@@ -99,9 +106,12 @@ echo
 echo "streamfs mount benchmark: ${size_mb} MiB file, $(date -u +%F) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| %-38s | %10s | %10s | %10s | %16s | %16s |\n' "measure" "plain" "rclone" "streamfs" "streamfs/rclone" "streamfs/plain"
 echo "|---|---|---|---|---|---|"
-row "cp: until cp returns" wret s
-row "cp: until the store holds it" wheld s
-row "cold sequential read" cold s
+row "cp: until cp returns, fresh daemon" wret s
+row "cp: until the store holds it, fresh" wheld s
+row "cp: until cp returns, running daemon" wret2 s
+row "cp: until the store holds it, running" wheld2 s
+row "cold sequential read, running daemon" cold2 s
+row "cold sequential read, fresh daemon" cold s
 row "warm sequential read" warm s
 row "fio 4 KiB random read" iops IOPS
 row "ls -l 10,000 entries, cold" lscold s

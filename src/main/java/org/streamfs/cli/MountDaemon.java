@@ -118,7 +118,7 @@ final class MountDaemon {
     long[] owner = owner();
     StreamFs fs = new StreamFs(engine, new Namespace(engine), staging, reader,
         new StreamFs.Options(owner[0], owner[1], 5_000, 8, s.stateDir().toString()));
-    StreamFuse fuse = new StreamFuse(fs);
+    StreamFuse fuse = new StreamFuse(fs, FuseMount.xattrsWanted(s.fuseOptions()));
     FuseMount mount;
     try {
       mount = FuseMount.start(fuse, s.mountpoint(), s.fuseOptions(), s.singleThreaded(), 30_000);

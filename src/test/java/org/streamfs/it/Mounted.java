@@ -64,8 +64,19 @@ final class Mounted implements AutoCloseable {
     return this;
   }
 
-  /** True once a live daemon answers on the mount point (its root's statedir xattr). */
+  /**
+   * True once a live daemon answers on the mount point: its root's statedir xattr, or with {@code -o
+   * noxattr} an opendir (never answered from the kernel's cache, unlike stat) of a directory on another
+   * device than its parent.
+   */
   boolean answers() {
+    if (extra.contains("noxattr")) {
+      try (var probe = Files.newDirectoryStream(mnt)) {
+        return !Files.getAttribute(mnt, "unix:dev").equals(Files.getAttribute(mnt.getParent(), "unix:dev"));
+      } catch (IOException | RuntimeException e) {
+        return false;
+      }
+    }
     try {
       java.nio.file.attribute.UserDefinedFileAttributeView v =
           Files.getFileAttributeView(mnt, java.nio.file.attribute.UserDefinedFileAttributeView.class);

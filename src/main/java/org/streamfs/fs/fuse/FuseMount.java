@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.streamfs.fs.StreamFs;
 
 /**
  * Mounting and unmounting: the FUSE options streamfs always uses ({@code big_writes},
@@ -33,6 +34,21 @@ public final class FuseMount {
   }
 
   /** The FUSE arguments for these user options ({@code -o} values, comma lists allowed). */
+  /** streamfs's own -o option: answer no xattr calls (see {@link StreamFuse#StreamFuse(StreamFs, boolean)}). */
+  public static final String NOXATTR = "noxattr";
+
+  /** False if the user's -o options hold {@link #NOXATTR}. */
+  public static boolean xattrsWanted(List<String> userOptions) {
+    for (String o : userOptions) {
+      for (String p : o.split(",")) {
+        if (p.strip().equals(NOXATTR)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   static String[] arguments(List<String> userOptions, boolean singleThreaded) {
     List<String> args = new ArrayList<>();
     if (singleThreaded) {
@@ -42,7 +58,7 @@ public final class FuseMount {
         "default_permissions"));
     for (String o : userOptions) {
       for (String p : o.split(",")) {
-        if (!p.isBlank() && !opts.contains(p.strip())) {
+        if (!p.isBlank() && !opts.contains(p.strip()) && !p.strip().equals(NOXATTR)) {
           opts.add(p.strip());
         }
       }

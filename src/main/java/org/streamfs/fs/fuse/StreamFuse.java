@@ -29,9 +29,21 @@ public final class StreamFuse extends FuseStubFS {
   private static final long UTIME_OMIT = (1L << 30) - 2;
 
   private final StreamFs fs;
+  private final boolean xattrs;
 
   public StreamFuse(StreamFs fs) {
+    this(fs, true);
+  }
+
+  /**
+   * {@code xattrs} false (mount option {@code -o noxattr}): every xattr call answers ENOSYS, on which the
+   * kernel stops sending xattr requests for the life of the mount. {@code ls -l} then costs no
+   * {@code security.selinux}/{@code system.posix_acl_access} probes (two round trips per entry), at the
+   * price of the {@code user.streamfs.*} status attributes and of stored xattrs.
+   */
+  public StreamFuse(StreamFs fs, boolean xattrs) {
     this.fs = fs;
+    this.xattrs = xattrs;
   }
 
   @Override
@@ -283,6 +295,9 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
+    if (!xattrs) {
+      return -org.streamfs.fs.Errno.ENOSYS;
+    }
     return FuseCall.run("getxattr", path, () -> {
       byte[] v = fs.getxattr(path, name);
       if (size == 0) {
@@ -298,6 +313,9 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int listxattr(String path, Pointer list, @size_t long size) {
+    if (!xattrs) {
+      return -org.streamfs.fs.Errno.ENOSYS;
+    }
     return FuseCall.run("listxattr", path, () -> {
       StringBuilder sb = new StringBuilder();
       for (String n : fs.listxattr(path)) {
@@ -317,6 +335,9 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+    if (!xattrs) {
+      return -org.streamfs.fs.Errno.ENOSYS;
+    }
     return FuseCall.run("setxattr", path, () -> {
       byte[] v = new byte[(int) size];
       value.get(0, v, 0, v.length);
@@ -327,6 +348,9 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int removexattr(String path, String name) {
+    if (!xattrs) {
+      return -org.streamfs.fs.Errno.ENOSYS;
+    }
     return FuseCall.run("removexattr", path, () -> {
       fs.removexattr(path, name);
       return 0;

@@ -49,6 +49,14 @@ final class MountDaemon {
       long maxDirty, List<String> fuseOptions, boolean singleThreaded, long testReadLatencyMillis,
       Duration stopTimeout, CodecOptions codec) {}
 
+  private static long uploadedBytes(StreamingManager engine, String operationId) {
+    try {
+      return engine.getOperation(operationId).bytesCompleted();
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
   /** A failure to mount, with the one-line reason shown to the user. */
   static final class MountFailure extends Exception {
     private static final long serialVersionUID = 1L;
@@ -103,7 +111,8 @@ final class MountDaemon {
     StreamingManager engine = new StreamingManager(store, catalog, cb.build());
     Staging staging = new Staging(s.stateDir().resolve("staging"), s.maxDirty());
     engine.addCompletionListener(op -> staging.release(op.operationId()));
-    for (StreamingOperation op : engine.recoverStagedUploads()) {
+    List<StreamingOperation> recovered = engine.recoverStagedUploads();
+    for (StreamingOperation op : recovered) {
       LOG.info("recovered staged upload {} of {}: {}", op.operationId(), op.key(), op.status().value());
     }
     ThreadPoolExecutor prefetch = new ThreadPoolExecutor(s.parallel(), s.parallel(), 30, TimeUnit.SECONDS,
@@ -118,6 +127,12 @@ final class MountDaemon {
     long[] owner = owner();
     StreamFs fs = new StreamFs(engine, new Namespace(engine), staging, reader,
         new StreamFs.Options(owner[0], owner[1], 5_000, 8, s.stateDir().toString()));
+    for (StreamingOperation op : recovered) {
+      if (op.status().isActive()) {
+        engine.pendingUpload(op.key()).ifPresent(done -> fs.adoptResumed(op.key(), op.totalSizeBytes(),
+            StreamingManager.stagedFileMetadata(op), done, () -> uploadedBytes(engine, op.operationId())));
+      }
+    }
     StreamFuse fuse = new StreamFuse(fs, FuseMount.xattrsWanted(s.fuseOptions()));
     FuseMount mount;
     try {

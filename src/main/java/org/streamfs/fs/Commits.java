@@ -72,6 +72,23 @@ final class Commits {
     });
   }
 
+  /**
+   * Takes on an upload the engine resumed after a restart (committed before the crash, no staged file in
+   * this process): the file shows as uploading until {@code upload} completes, like a committed one.
+   */
+  void adoptLocked(LiveFile f, CompletableFuture<ObjectInfo> upload) {
+    CompletableFuture<ObjectInfo> settled = new CompletableFuture<>();
+    f.committing = settled;
+    upload.whenComplete((info, err) -> {
+      ObjectInfo result = finished(f, null, settled, info, err);
+      if (err == null) {
+        settled.complete(result);
+      } else {
+        settled.completeExceptionally(err);
+      }
+    });
+  }
+
   private ObjectInfo finished(LiveFile f, StagedFile s, CompletableFuture<ObjectInfo> done, ObjectInfo info,
       Throwable err) {
     synchronized (f) {
@@ -102,11 +119,16 @@ final class Commits {
       if (f.committing == done) {
         f.committing = null;
       }
-      if (f.uploading == s) {
+      if (s != null && f.uploading == s) {
         f.uploading = null;
       }
+      if (s == null) {
+        f.resumedSize = -1;
+      }
       try {
-        s.close();
+        if (s != null) {
+          s.close();
+        }
       } catch (IOException e) {
         LOG.debug("closing staged file: {}", e.toString());
       }

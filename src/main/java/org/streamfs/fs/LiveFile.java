@@ -29,6 +29,12 @@ final class LiveFile {
   IOException failure;
   /** A write failed for lack of local disk: the session was rolled back; writers get this until released. */
   IOException poisoned;
+  /**
+   * For an upload the engine resumed after a restart (no staged file here): the file's size, and where its
+   * uploaded bytes are read; -1 / null otherwise. Reads of such a file wait for the upload.
+   */
+  long resumedSize = -1;
+  java.util.function.LongSupplier resumedUploaded;
 
   LiveFile(String key, ObjectInfo base, Map<String, String> meta) {
     this.key = key;
@@ -40,10 +46,15 @@ final class LiveFile {
   /** Current attributes: the stored ones, with the staged size and the pending metadata. */
   synchronized Attr attr(long uid, long gid) {
     long size = staged != null ? staged.size() : uploading != null ? uploading.size()
-        : base != null ? base.size() : 0;
+        : resuming() ? resumedSize : base != null ? base.size() : 0;
     ObjectInfo view = new ObjectInfo(key, size, base == null ? "" : base.version(),
         base == null ? java.time.Instant.now() : base.lastModified(), meta);
     return Meta.attr(view, uid, gid);
+  }
+
+  /** Whether this is a resumed upload still in flight. */
+  synchronized boolean resuming() {
+    return resumedSize >= 0 && committing != null && staged == null;
   }
 
   /** Whether the mount must keep this entry (open, or an upload still in flight). */
@@ -68,6 +79,11 @@ final class LiveFile {
   /** {@code user.streamfs.progress}: "UPLOADED/TOTAL bytes (P%)". */
   synchronized String progress() {
     StagedFile s = staged != null ? staged : uploading;
+    if (s == null && resuming()) {
+      long up = Math.min(resumedSize, resumedUploaded.getAsLong());
+      long pct = resumedSize == 0 ? 100 : up * 100 / resumedSize;
+      return up + "/" + resumedSize + " bytes (" + pct + "%)";
+    }
     if (s == null) {
       long size = base == null ? 0 : base.size();
       return size + "/" + size + " bytes (100%)";

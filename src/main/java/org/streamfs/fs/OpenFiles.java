@@ -105,6 +105,23 @@ final class OpenFiles {
     return register(f, true);
   }
 
+  /**
+   * Shows an upload the engine resumed after a restart as a live file of {@code size} bytes, uploading,
+   * until {@code upload} completes; reads wait for it, writes start a new session after it.
+   */
+  void adoptResumed(String key, long size, Map<String, String> meta, CompletableFuture<ObjectInfo> upload,
+      java.util.function.LongSupplier uploaded) {
+    LiveFile f = new LiveFile(key, null, meta);
+    synchronized (f) {
+      f.resumedSize = size;
+      f.resumedUploaded = uploaded;
+      if (live.putIfAbsent(key, f) != null) {
+        return;
+      }
+      commits.adoptLocked(f, upload);
+    }
+  }
+
   /** Where an open finds the stored object when the file is not live yet (pinned for reads). */
   @FunctionalInterface
   interface Stat {
@@ -180,9 +197,24 @@ final class OpenFiles {
     for (int attempt = 0; ; attempt++) {
       StagedFile s;
       ObjectInfo base;
+      CompletableFuture<ObjectInfo> resumed;
       synchronized (f) {
         s = f.staged != null ? f.staged : f.uploading;
         base = f.base;
+        resumed = f.resuming() ? f.committing : null;
+      }
+      if (resumed != null) {
+        // its bytes are in the engine's staging file, not here: read the object once it is stored
+        try {
+          await(resumed);
+        } catch (IOException e) {
+          throw new IOException(f.key + ": its upload, resumed after a restart, failed: " + e.getMessage(), e);
+        }
+        continue;
+      }
+      if (s == null && base == null && f.resumedUploaded != null && f.failure != null) {
+        throw new IOException(f.key + ": its upload, resumed after a restart, failed: "
+            + f.failure.getMessage(), f.failure);
       }
       if (s == null) {
         return base == null ? 0 : reader.read(base, offset, dst, h.readAhead());

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -402,6 +403,16 @@ public final class StreamFs {
 
   LiveFile live(String key) {
     return files.get(key);
+  }
+
+  /**
+   * After a restart: shows an upload the engine resumed (the file was closed before the crash) as a file
+   * of {@code size} bytes whose status is uploading, until {@code upload} completes. Without this the file
+   * would be missing from the mount until then.
+   */
+  public void adoptResumed(String key, long size, Map<String, String> meta, CompletableFuture<ObjectInfo> upload,
+      java.util.function.LongSupplier uploaded) {
+    files.adoptResumed(key, size, meta, upload, uploaded);
   }
 
   Lookup lookup() {

@@ -300,8 +300,13 @@ final class StagedUploadImpl implements StagedUpload {
 
   /** Metadata the object should get: the user entries recorded at commit. */
   Map<String, String> finalMetadata() {
+    return userMetadata(op());
+  }
+
+  /** The user entries recorded at commit in {@code op}'s metadata, without their prefix. */
+  static Map<String, String> userMetadata(StreamingOperation op) {
     Map<String, String> m = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : op().metadata().entrySet()) {
+    for (Map.Entry<String, String> e : op.metadata().entrySet()) {
       if (e.getKey().startsWith(USER_PREFIX)) {
         m.put(e.getKey().substring(USER_PREFIX.length()), e.getValue());
       }

@@ -349,6 +349,19 @@ public final class StreamingManager implements AutoCloseable {
   }
 
   /**
+   * The completion of the staged upload still in flight for {@code key} (a resumed one, say), if any: it
+   * completes with the stored object, or exceptionally when the upload fails.
+   */
+  public java.util.Optional<CompletableFuture<ObjectInfo>> pendingUpload(String key) {
+    return java.util.Optional.ofNullable(staged.pending(key));
+  }
+
+  /** The file metadata (mode, owner, times, xattrs) a staged upload will give its object. */
+  public static Map<String, String> stagedFileMetadata(StreamingOperation op) {
+    return StagedUploadImpl.userMetadata(op);
+  }
+
+  /**
    * {@link #recoverStagedUploads()} restricted to the staged uploads {@code which} accepts: for a client
    * other than the mount (embeddings uploads) that must not touch the mount's files.
    */

@@ -66,6 +66,32 @@ class CrashResumeIT {
   }
 
   @Test
+  void aFileResumingAfterTheCrashIsVisibleAndReadable() throws Exception {
+    // every uploaded part takes a second, so the resume after the remount is still running when we look
+    Mounted m = new Mounted(root, "--chunk-size", "1M").withEnv("STREAMFS_TEST_PART_LATENCY_MS", "1000").start();
+    try {
+      m.sh("head -c 16000000 /dev/urandom > closed.src && cp closed.src mnt/closed.bin");
+      m.kill9();
+    } finally {
+      m.close();
+    }
+    Mounted again = new Mounted(root, "--chunk-size", "1M").withEnv("STREAMFS_TEST_PART_LATENCY_MS", "1000");
+    try {
+      again.start();
+      String ls = again.sh("ls -l mnt/");
+      boolean stillUploading = !Files.exists(again.store.resolve("closed.bin"));
+      assertTrue(stillUploading, "the resume should still be running (16 parts of 1 s, 4 at a time)");
+      assertTrue(ls.contains(" 16000000 ") && ls.contains("closed.bin"), "visible with its size: " + ls);
+      assertEquals("uploading", again.sh("getfattr --only-values -n user.streamfs.status mnt/closed.bin").strip());
+      again.sh("cmp closed.src mnt/closed.bin");
+      again.sh("cmp closed.src store/closed.bin");
+      assertEquals("stored", again.sh("getfattr --only-values -n user.streamfs.status mnt/closed.bin").strip());
+    } finally {
+      again.close();
+    }
+  }
+
+  @Test
   void staleMountIsClearedAndStateDirIsExclusive() throws Exception {
     Mounted m = new Mounted(root).start();
     m.kill9();

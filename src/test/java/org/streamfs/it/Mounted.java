@@ -21,6 +21,7 @@ final class Mounted implements AutoCloseable {
   final Path state;
   final Path mnt;
   final List<String> extra;
+  private final java.util.Map<String, String> env = new java.util.HashMap<>();
   private Process process;
 
   Mounted(Path root, String... extraArgs) throws IOException {
@@ -44,6 +45,12 @@ final class Mounted implements AutoCloseable {
     return jar;
   }
 
+  /** Sets an environment variable of the daemon (e.g. STREAMFS_TEST_PART_LATENCY_MS). */
+  Mounted withEnv(String name, String value) {
+    env.put(name, value);
+    return this;
+  }
+
   Mounted start() throws Exception {
     List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8",
         "-Dsun.jnu.encoding=UTF-8", "-jar", jar(), "mount", "--foreground", "--store", "file://" + store,
@@ -51,7 +58,9 @@ final class Mounted implements AutoCloseable {
     cmd.addAll(extra);
     cmd.add(mnt.toString());
     Files.createDirectories(state);
-    process = new ProcessBuilder(cmd).redirectErrorStream(true)
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    process = pb.redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("test-daemon.log").toFile())).start();
     long deadline = System.currentTimeMillis() + 30_000;
     while (!answers()) {

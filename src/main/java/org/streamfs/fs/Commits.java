@@ -57,19 +57,9 @@ final class Commits {
     StagedFile s = f.staged;
     Map<String, String> meta = new HashMap<>(f.meta);
     CompletableFuture<ObjectInfo> done = s.commit(meta);
-    // waiters see the upload as finished only once finished() ran (metadata update included)
-    CompletableFuture<ObjectInfo> settled = new CompletableFuture<>();
     f.staged = null;
     f.uploading = s;
-    f.committing = settled;
-    done.whenComplete((info, err) -> {
-      ObjectInfo result = finished(f, s, settled, info, err);
-      if (err == null) {
-        settled.complete(result);
-      } else {
-        settled.completeExceptionally(err);
-      }
-    });
+    follow(f, s, done);
   }
 
   /**
@@ -77,10 +67,16 @@ final class Commits {
    * this process): the file shows as uploading until {@code upload} completes, like a committed one.
    */
   void adoptLocked(LiveFile f, CompletableFuture<ObjectInfo> upload) {
+    follow(f, null, upload);
+  }
+
+  /** Marks {@code f} committing until {@code upload} is done and {@link #finished} has run. */
+  private void follow(LiveFile f, StagedFile s, CompletableFuture<ObjectInfo> upload) {
+    // waiters see the upload as finished only once finished() ran (metadata update included)
     CompletableFuture<ObjectInfo> settled = new CompletableFuture<>();
     f.committing = settled;
     upload.whenComplete((info, err) -> {
-      ObjectInfo result = finished(f, null, settled, info, err);
+      ObjectInfo result = finished(f, s, settled, info, err);
       if (err == null) {
         settled.complete(result);
       } else {

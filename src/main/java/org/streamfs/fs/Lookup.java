@@ -15,8 +15,10 @@ import org.streamfs.transfer.Namespace;
  * What the store says a path is, with a short-lived attribute cache: a file or symlink object at the key,
  * else a directory marker ({@code key/}), else a directory implied by keys below it. A directory listing
  * fills the cache for every object it returns, so {@code ls -l} of a large directory costs one listing,
- * not one stat per entry. Entries expire after {@code ttlMillis} (changes made by other clients of the
- * store show after that) and are dropped at once on changes made through this mount.
+ * not one stat per entry, and is itself kept as long, so a second {@code ls} costs none. Entries and
+ * listings expire after {@code ttlMillis} (changes made by other clients of the store show after that);
+ * every change made through this mount passes through {@link #remember} or {@link #invalidate}, which
+ * drop the entry and the listings of its directory (and its own, for a directory) at once.
  */
 final class Lookup {
   /** A resolved path: attributes and, for stored objects, the object (null for an implied directory). */
@@ -27,6 +29,11 @@ final class Lookup {
   private final long gid;
   private final long ttlMillis;
   private final Map<String, Entry> cache = new ConcurrentHashMap<>();
+  private record CachedListing(List<String> names, long expires) {}
+
+  private final Map<String, CachedListing> listings = new ConcurrentHashMap<>();
+  /** Bumped by every change: a listing that raced with one is returned but not kept. */
+  private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
 
   Lookup(Namespace ns, long uid, long gid, long ttlMillis) {
     this.ns = ns;
@@ -65,6 +72,12 @@ final class Lookup {
 
   /** Caches what a store call just returned about {@code key} (the object or its directory marker). */
   Entry remember(String key, ObjectInfo info) {
+    Entry e = cacheEntry(key, info);
+    changed(key);
+    return e;
+  }
+
+  private Entry cacheEntry(String key, ObjectInfo info) {
     Entry e = new Entry(Meta.attr(info, uid, gid), info, System.currentTimeMillis() + ttlMillis);
     cache.put(key, e);
     return e;
@@ -72,14 +85,35 @@ final class Lookup {
 
   void invalidate(String key) {
     cache.remove(key);
+    changed(key);
   }
 
   void invalidateAll() {
     cache.clear();
+    synchronized (listings) {
+      changes.incrementAndGet();
+      listings.clear();
+    }
+  }
+
+  /** {@code key} changed: its directory's listing, and its own if it is a directory, are stale. */
+  private void changed(String key) {
+    int slash = key.lastIndexOf('/');
+    synchronized (listings) {
+      changes.incrementAndGet();
+      listings.remove(slash < 0 ? "" : key.substring(0, slash));
+      listings.remove(key);
+    }
   }
 
   /** Names directly in directory {@code key} ("" = root) from the store, caching file attributes. */
   List<String> list(String key) throws StoreException {
+    CachedListing cached = listings.get(key);
+    if (cached != null && cached.expires() > System.currentTimeMillis()) {
+      return cached.names();
+    }
+    long before = changes.get();
+    long expires = System.currentTimeMillis() + ttlMillis;
     String prefix = key.isEmpty() ? "" : key + "/";
     Listing l = ns.list(prefix);
     List<String> names = new ArrayList<>(l.objects().size() + l.commonPrefixes().size());
@@ -88,7 +122,7 @@ final class Lookup {
       if (name.isEmpty() || name.endsWith("/")) {
         continue;
       }
-      remember(o.key(), o);
+      cacheEntry(o.key(), o);
       names.add(name);
     }
     for (String p : l.commonPrefixes()) {
@@ -97,7 +131,13 @@ final class Lookup {
         names.add(name);
       }
     }
-    return names;
+    List<String> result = List.copyOf(names);
+    synchronized (listings) {
+      if (changes.get() == before) {
+        listings.put(key, new CachedListing(result, expires));
+      }
+    }
+    return result;
   }
 
   /** True if the store holds anything below directory {@code key}. */

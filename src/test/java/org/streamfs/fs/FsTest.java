@@ -57,6 +57,37 @@ class FsTest {
   }
 
   @Test
+  void aDirectoryListingIsKeptUntilSomethingInItChanges() throws Exception {
+    fs.mkdir("/d", 0755, 1000, 1000);
+    f.put("/d/a", random(10, 1));
+    f.put("/d/b", random(10, 2));
+    f.sync();
+    assertEquals(List.of("a", "b"), fs.readdir("/d").stream().sorted().toList());
+    long lists = f.store.calls(StoreOp.LIST);
+    for (int i = 0; i < 5; i++) {
+      assertEquals(List.of("a", "b"), fs.readdir("/d").stream().sorted().toList());
+      fs.getattr("/d/a");
+    }
+    assertEquals(lists, f.store.calls(StoreOp.LIST), "readdir and getattr were answered from the cache");
+
+    fs.unlink("/d/a");
+    assertEquals(List.of("b"), fs.readdir("/d"), "an unlink shows at once");
+    f.put("/d/c", random(10, 3));
+    assertEquals(List.of("b", "c"), fs.readdir("/d").stream().sorted().toList(), "a new file, while uploading");
+    f.sync();
+    assertEquals(List.of("b", "c"), fs.readdir("/d").stream().sorted().toList(), "and once stored");
+    fs.rename("/d/b", "/d/e");
+    assertEquals(List.of("c", "e"), fs.readdir("/d").stream().sorted().toList(), "a rename shows at once");
+    fs.mkdir("/d/sub", 0755, 1000, 1000);
+    assertTrue(fs.readdir("/d").contains("sub"), "a mkdir shows at once");
+    fs.rmdir("/d/sub");
+    assertTrue(!fs.readdir("/d").contains("sub"), "an rmdir shows at once");
+
+    Files.write(f.storeDir.resolve("d/other"), random(5, 4));
+    assertTrue(!fs.readdir("/d").contains("other"), "a change behind the mount waits for the TTL");
+  }
+
+  @Test
   void writtenFileIsVisibleAtOnceAndStoredWholeAfterUpload() throws Exception {
     byte[] data = random(1000, 1);
     long fh = fs.create("/a.bin", 0640, 1000, 1000);

@@ -55,6 +55,9 @@ public final class ChunkCache {
   private final long maxBytes;
   private final ExecutorService prefetchPool;
   private final Semaphore buffers;
+  private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> spare =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private static final int WRITE_SLICE = 256 * 1024;
   private final Map<String, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
   private final LinkedHashMap<String, Long> lru = new LinkedHashMap<>(16, 0.75f, true);
   private long total;
@@ -201,20 +204,39 @@ public final class ChunkCache {
     }
     Path tmp = p.resolveSibling(p.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
     try {
-      ByteBuffer buf = ByteBuffer.allocate(chunkLength);
-      fetcher.fetch(buf);
-      buf.position(0).limit(chunkLength);
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        while (buf.hasRemaining()) {
-          ch.write(buf);
+      ByteBuffer buf = pooled(chunkLength);
+      try {
+        fetcher.fetch(buf);
+        buf.position(0).limit(chunkLength);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+          // in slices the JDK's per-thread temporary direct buffer can serve: a whole chunk at once made it
+          // allocate, zero and free a chunk-sized direct buffer on every write
+          while (buf.hasRemaining()) {
+            ch.write(buf.slice(buf.position(), Math.min(WRITE_SLICE, buf.remaining())));
+            buf.position(buf.position() + Math.min(WRITE_SLICE, buf.remaining()));
+          }
         }
+      } finally {
+        spare.offer(buf);
       }
       Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);
       buffers.release();
     }
+  }
+
+  /**
+   * A heap buffer of {@code length} bytes, reused across fetches (at most {@code fetchBuffers} exist, the
+   * semaphore's bound): a fresh chunk-sized array per fetch cost a zeroing and garbage per chunk.
+   */
+  private ByteBuffer pooled(int length) {
+    ByteBuffer b = spare.poll();
+    if (b == null || b.capacity() < length) {
+      return ByteBuffer.allocate(length);
+    }
+    return b.clear().limit(length);
   }
 
   private static Path await(CompletableFuture<Path> f) throws IOException {

@@ -195,7 +195,7 @@ final class LocalSlab {
     }
     LocalPaths.fsyncDir(dir);
     long base = (long) (k - 1) * slot;
-    try (FileChannel out = FileChannel.open(file(dir), StandardOpenOption.WRITE)) {
+    try (FileChannel out = FileChannel.open(file(dir), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       if (lastFile != null) {
         out.position(base);
         LocalPaths.append(out, lastFile, 0, lastSize);

@@ -24,6 +24,15 @@ public interface ObjectStore extends Closeable {
     return StoreLimits.UNLIMITED;
   }
 
+  /**
+   * How many chunk-sized heap arrays the store allocates while it sends one part (a sealing store: the
+   * plaintext copy and the frame). The engine sizes automatic chunks and parallelism so that they fit its
+   * heap budget too.
+   */
+  default int heapCopiesPerPart() {
+    return 0;
+  }
+
   /** Checks that the store is reachable and usable (credentials, bucket, directory); one clear error. */
   void checkAccess() throws StoreException;
 

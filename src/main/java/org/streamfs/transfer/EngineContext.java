@@ -75,7 +75,8 @@ final class EngineContext implements AutoCloseable {
 
   /** Chunk size for a file of this size: configured or the seed's table, fitted to the store's limits. */
   long chunkSizeFor(long fileSize) {
-    long chunk = config.chunkSizeBytes() > 0 ? config.chunkSizeBytes() : ChunkLayout.chooseChunkSize(fileSize);
+    long chunk = config.chunkSizeBytes() > 0 ? config.chunkSizeBytes()
+        : heapFitted(ChunkLayout.chooseChunkSize(fileSize));
     StoreLimits limits = store.limits();
     chunk = Math.max(chunk, limits.minPartSize());
     chunk = ChunkLayout.fitToPartLimit(fileSize, chunk, limits.maxParts());
@@ -89,10 +90,27 @@ final class EngineContext implements AutoCloseable {
     return chunk;
   }
 
-  /** How many chunk buffers one operation may hold: parallel chunks, capped to half the heap limit. */
+  /**
+   * An automatic chunk size lowered (to whole MiB, at least 1 MiB) so that one chunk and the heap copies
+   * the store makes of it fit half the heap limit: a sealed 20 MiB chunk costs 40 MiB of heap more.
+   */
+  private long heapFitted(long chunk) {
+    int copies = store.heapCopiesPerPart();
+    if (copies == 0) {
+      return chunk;
+    }
+    long cap = Runtime.getRuntime().maxMemory() / 2 / (copies + 1L) / (1L << 20) * (1L << 20);
+    return Math.max(1L << 20, Math.min(chunk, cap));
+  }
+
+  /**
+   * How many chunk buffers one operation may hold: parallel chunks, capped so that they and the heap copies
+   * the store makes of them (see {@link ObjectStore#heapCopiesPerPart}) fit half the heap limit.
+   */
   int bufferCount(long chunkSize) {
     long budget = Runtime.getRuntime().maxMemory() / 2;
-    long fit = Math.max(1, budget / Math.max(1, chunkSize));
+    long perChunk = Math.max(1, chunkSize) * (1L + store.heapCopiesPerPart());
+    long fit = Math.max(1, budget / perChunk);
     return (int) Math.max(1, Math.min(config.parallelChunks(), fit));
   }
 

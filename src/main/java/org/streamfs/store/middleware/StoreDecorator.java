@@ -44,6 +44,11 @@ public abstract class StoreDecorator implements ObjectStore {
   }
 
   @Override
+  public int heapCopiesPerPart() {
+    return delegate.heapCopiesPerPart();
+  }
+
+  @Override
   public void checkAccess() throws StoreException {
     around(StoreOp.CHECK_ACCESS, null, () -> {
       delegate.checkAccess();

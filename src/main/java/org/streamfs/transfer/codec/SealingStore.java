@@ -93,6 +93,12 @@ public final class SealingStore implements ObjectStore {
   }
 
   @Override
+  public int heapCopiesPerPart() {
+    // sealChunk: a heap copy of a direct plaintext buffer, and the frame it writes
+    return sealing() ? 2 + inner.heapCopiesPerPart() : inner.heapCopiesPerPart();
+  }
+
+  @Override
   public StoreLimits limits() {
     StoreLimits l = inner.limits();
     if (!sealing()) {

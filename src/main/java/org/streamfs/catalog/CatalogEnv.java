@@ -153,6 +153,12 @@ final class CatalogEnv implements AutoCloseable {
         Files.createLink(lock, tmp);
       } catch (FileAlreadyExistsException raced) {
         // another process made it first: theirs is as good
+      } catch (IOException | UnsupportedOperationException noHardLinks) {
+        try {
+          Files.move(tmp, lock); // no hard links on this file system: a rename that does not replace
+        } catch (FileAlreadyExistsException raced) {
+          // another process made it first
+        }
       }
     } finally {
       Files.deleteIfExists(tmp);

@@ -73,6 +73,8 @@ final class LocalSlab {
         LocalPaths.fsyncDir(dir);
       } catch (FileAlreadyExistsException raced) {
         // a part arriving in parallel chose first
+      } catch (IOException | UnsupportedOperationException noHardLinks) {
+        return 0; // a file system without hard links: parts stay separate files (copied at completion)
       } finally {
         Files.deleteIfExists(tmp);
       }

@@ -165,6 +165,12 @@ final class CatalogEnv implements AutoCloseable {
     }
   }
 
+  /** For an I/O failure (LMDB reports a short write on a full disk as EIO): how much room is left. */
+  private static String spaceHint(LmdbException e, Path dir) {
+    boolean io = e instanceof LmdbNativeException n && (n.getResultCode() == EIO || n.getResultCode() == ENOSPC);
+    return io ? describeFreeSpace(dir) : "";
+  }
+
   /** ", N bytes free on the file system holding dir" when that is readable, else "". */
   static String describeFreeSpace(Path dir) {
     try {
@@ -185,8 +191,7 @@ final class CatalogEnv implements AutoCloseable {
     if (e instanceof Env.VersionMismatchException) {
       return data + " was written by an incompatible LMDB version";
     }
-    boolean io = e instanceof LmdbNativeException n && (n.getResultCode() == EIO || n.getResultCode() == ENOSPC);
-    return "cannot open the LMDB catalog in " + dir + ": " + e.getMessage() + (io ? describeFreeSpace(dir) : "");
+    return "cannot open the LMDB catalog in " + dir + ": " + e.getMessage() + spaceHint(e, dir);
   }
 
   Path dir() {
@@ -334,10 +339,8 @@ final class CatalogEnv implements AutoCloseable {
   }
 
   private UncheckedIOException failure(String what, LmdbException e) {
-    // LMDB reports a short write on a full disk as EIO: say how much room is left
-    boolean io = e instanceof LmdbNativeException n && (n.getResultCode() == EIO || n.getResultCode() == ENOSPC);
     return new UncheckedIOException(new IOException("catalog " + dir + ": cannot " + what + ": "
-        + e.getMessage() + (io ? describeFreeSpace(dir) : ""), e));
+        + e.getMessage() + spaceHint(e, dir), e));
   }
 
   @Override

@@ -92,37 +92,44 @@ final class LocalSlab {
 
   /** Writes part n into its slot, fsyncs it, then records its receipt. */
   static PartReceipt write(Path dir, int n, ByteBuffer data, long slot, String hex) throws IOException {
-    forget(dir, n);
-    Files.deleteIfExists(dir.resolve(LocalUploads.partName(n)));
-    long size = data.remaining();
-    writing(dir, slot, () -> {
-      try (FileChannel ch = FileChannel.open(file(dir), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        ByteBuffer b = data.duplicate();
-        long at = (long) (n - 1) * slot;
-        while (b.hasRemaining()) {
-          at += ch.write(b, at);
-        }
-        ch.force(true);
+    ByteBuffer b = data.duplicate();
+    return fill(dir, n, slot, hex, b.remaining(), (ch, at) -> {
+      while (b.hasRemaining()) {
+        at += ch.write(b, at);
       }
     });
-    record(dir, n, hex, size);
-    return new PartReceipt(n, size, hex, hex);
   }
 
   /** Copies {@code length} bytes of {@code src} from {@code offset} into slot n, then records it. */
   static PartReceipt copy(Path dir, int n, Path src, long offset, long length, long slot, String hex)
       throws IOException {
+    return fill(dir, n, slot, hex, length, (ch, at) -> {
+      ch.position(at);
+      LocalPaths.append(ch, src, offset, length);
+    });
+  }
+
+  /** Puts {@code size} bytes at the start of part n's slot. */
+  private interface SlotFiller {
+    void fill(FileChannel ch, long at) throws IOException;
+  }
+
+  /**
+   * Replaces part n: its old receipt and separate file go first, then {@code filler} writes the slot, the
+   * slab is fsynced and the new receipt recorded.
+   */
+  private static PartReceipt fill(Path dir, int n, long slot, String hex, long size, SlotFiller filler)
+      throws IOException {
     forget(dir, n);
     Files.deleteIfExists(dir.resolve(LocalUploads.partName(n)));
     writing(dir, slot, () -> {
       try (FileChannel ch = FileChannel.open(file(dir), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        ch.position((long) (n - 1) * slot);
-        LocalPaths.append(ch, src, offset, length);
+        filler.fill(ch, (long) (n - 1) * slot);
         ch.force(true);
       }
     });
-    record(dir, n, hex, length);
-    return new PartReceipt(n, length, hex, hex);
+    record(dir, n, hex, size);
+    return new PartReceipt(n, size, hex, hex);
   }
 
   /** Slot writes in progress in this process, by upload directory. */

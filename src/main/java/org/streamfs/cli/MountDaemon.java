@@ -24,7 +24,7 @@ import org.streamfs.cli.service.StopSignals;
 import org.streamfs.cli.service.SystemdNotify;
 import org.streamfs.fs.StreamFs;
 import org.streamfs.fs.fuse.FuseMount;
-import org.streamfs.fs.fuse.StreamFuse;
+import org.streamfs.transfer.UploadPriority;
 import org.streamfs.model.StreamingOperation;
 import org.streamfs.staging.Staging;
 import org.streamfs.store.ObjectStore;
@@ -104,6 +104,11 @@ final class MountDaemon {
         throw new MountFailure(e.getMessage());
       }
     }
+    try {
+      UploadPriority.set(FuseMount.uploadNice(s.fuseOptions()));
+    } catch (IllegalArgumentException e) {
+      throw new MountFailure(e.getMessage());
+    }
     StreamingConfig.Builder cb = StreamingConfig.builder().parallelChunks(s.parallel())
         .threadPoolSize(Math.max(2, s.parallel() * 2));
     cb.chunkSizeBytes(s.chunkSize());
@@ -133,10 +138,9 @@ final class MountDaemon {
             StreamingManager.stagedFileMetadata(op), done, () -> uploadedBytes(engine, op.operationId())));
       }
     }
-    StreamFuse fuse = new StreamFuse(fs, FuseMount.xattrsWanted(s.fuseOptions()));
     FuseMount mount;
     try {
-      mount = FuseMount.start(fuse, s.mountpoint(), s.fuseOptions(), s.singleThreaded(), 30_000);
+      mount = FuseMount.start(fs, s.mountpoint(), s.fuseOptions(), s.singleThreaded(), 30_000);
     } catch (IOException e) {
       throw new MountFailure(e.getMessage());
     }

@@ -34,6 +34,8 @@ final class EngineContext implements AutoCloseable {
   final StreamingConfig config;
   final ExecutorService workers;
   final ExecutorService callPool;
+  /** Store calls made from upload threads: they run at the upload niceness too ({@link UploadPriority}). */
+  final ExecutorService uploadCallPool;
   final Retrier retry;
   final Manifests manifests;
   /** Operations running in this process: id → cancel flag holder. */
@@ -52,9 +54,10 @@ final class EngineContext implements AutoCloseable {
     this.store = store;
     this.catalog = catalog;
     this.config = config;
-    this.workers = Executors.newFixedThreadPool(config.threadPoolSize(), daemon("streamfs-worker"));
+    this.workers = Executors.newFixedThreadPool(config.threadPoolSize(), background("streamfs-worker"));
     this.callPool = Executors.newCachedThreadPool(daemon("streamfs-call"));
-    this.retry = new Retrier(config, callPool);
+    this.uploadCallPool = Executors.newCachedThreadPool(background("streamfs-upcall"));
+    this.retry = new Retrier(config, callPool, uploadCallPool);
     this.manifests = new Manifests(catalog, config.chunkSizeBytes());
   }
 
@@ -62,6 +65,19 @@ final class EngineContext implements AutoCloseable {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Daemon threads that run at the upload niceness ({@link UploadPriority}): upload work only. */
+  static ThreadFactory background(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(() -> {
+        UploadPriority.enterBackground();
+        r.run();
+      }, prefix + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };
@@ -194,5 +210,6 @@ final class EngineContext implements AutoCloseable {
   public void close() {
     workers.shutdownNow();
     callPool.shutdownNow();
+    uploadCallPool.shutdownNow();
   }
 }

@@ -39,10 +39,13 @@ final class Retrier {
 
   private final StreamingConfig config;
   private final ExecutorService callPool;
+  private final ExecutorService backgroundCallPool;
 
-  Retrier(StreamingConfig config, ExecutorService callPool) {
+  /** Calls from upload threads go to {@code backgroundCallPool}, so they keep the upload niceness. */
+  Retrier(StreamingConfig config, ExecutorService callPool, ExecutorService backgroundCallPool) {
     this.config = config;
     this.callPool = callPool;
+    this.backgroundCallPool = backgroundCallPool;
   }
 
   static boolean retryable(IOException e) {
@@ -95,7 +98,7 @@ final class Retrier {
       return call.call();
     }
     Callable<T> task = call::call;
-    Future<T> f = callPool.submit(task);
+    Future<T> f = (UploadPriority.onBackgroundThread() ? backgroundCallPool : callPool).submit(task);
     try {
       return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

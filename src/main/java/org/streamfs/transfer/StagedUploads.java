@@ -55,7 +55,7 @@ final class StagedUploads {
     this.ctx = ctx;
     this.saga = saga;
     this.completions = Executors.newFixedThreadPool(Math.max(2, ctx.config.parallelChunks()),
-        EngineContext.daemon("streamfs-complete"));
+        EngineContext.background("streamfs-complete"));
   }
 
   long chunkSize() {

@@ -24,42 +24,83 @@ import org.streamfs.fs.StreamFs;
 public final class FuseMount {
   private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
 
-  private final StreamFuse fuse;
   private final Path mountpoint;
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
-  private FuseMount(StreamFuse fuse, Path mountpoint) {
-    this.fuse = fuse;
+  private FuseMount(Path mountpoint) {
     this.mountpoint = mountpoint;
   }
 
-  /** The FUSE arguments for these user options ({@code -o} values, comma lists allowed). */
   /** streamfs's own -o option: answer no xattr calls (see {@link StreamFuse#StreamFuse(StreamFs, boolean)}). */
   public static final String NOXATTR = "noxattr";
+  /** streamfs's own -o option: use the libfuse2 (jnr-fuse) binding even where libfuse3 is installed. */
+  public static final String LIBFUSE2 = "libfuse2";
+  /** streamfs's own -o option (libfuse3 only): let the kernel cache writes (FUSE_CAP_WRITEBACK_CACHE). */
+  public static final String WRITEBACK = "writeback";
+  /**
+   * streamfs's own -o option {@code upload_nice=N} (0-19): the niceness of upload threads, so that the
+   * writer and the FUSE threads staging its bytes get the cores first (see transfer.UploadPriority).
+   */
+  public static final String UPLOAD_NICE = "upload_nice";
+  public static final int DEFAULT_UPLOAD_NICE = 10;
+  private static final List<String> OWN = List.of(NOXATTR, LIBFUSE2, WRITEBACK);
 
-  /** False if the user's -o options hold {@link #NOXATTR}. */
-  public static boolean xattrsWanted(List<String> userOptions) {
+  /** The upload niceness the user's -o options ask for ({@link #DEFAULT_UPLOAD_NICE} if none). */
+  public static int uploadNice(List<String> userOptions) {
+    int nice = DEFAULT_UPLOAD_NICE;
     for (String o : userOptions) {
       for (String p : o.split(",")) {
-        if (p.strip().equals(NOXATTR)) {
-          return false;
+        String q = p.strip();
+        if (q.startsWith(UPLOAD_NICE + "=")) {
+          String v = q.substring(UPLOAD_NICE.length() + 1);
+          try {
+            nice = Integer.parseInt(v);
+          } catch (NumberFormatException e) {
+            nice = -1;
+          }
+          if (nice < 0 || nice > 19) {
+            throw new IllegalArgumentException("-o " + q + ": the upload niceness must be 0..19");
+          }
         }
       }
     }
-    return true;
+    return nice;
   }
 
-  static String[] arguments(List<String> userOptions, boolean singleThreaded) {
+  /** False if the user's -o options hold {@link #NOXATTR}. */
+  public static boolean xattrsWanted(List<String> userOptions) {
+    return !has(userOptions, NOXATTR);
+  }
+
+  static boolean has(List<String> userOptions, String option) {
+    for (String o : userOptions) {
+      for (String p : o.split(",")) {
+        if (p.strip().equals(option)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The libfuse command line (mount point not included) for these user options. */
+  static String[] arguments(List<String> userOptions, boolean singleThreaded, boolean libfuse3) {
     List<String> args = new ArrayList<>();
+    if (libfuse3) {
+      args.add("-f"); // jnr-fuse adds it itself for libfuse2
+    }
     if (singleThreaded) {
       args.add("-s");
     }
-    List<String> opts = new ArrayList<>(List.of("big_writes", "fsname=streamfs", "subtype=streamfs",
+    // libfuse3 always allows big writes (and refuses the option)
+    List<String> opts = new ArrayList<>(libfuse3 ? List.of("fsname=streamfs", "subtype=streamfs",
+        "default_permissions") : List.of("big_writes", "fsname=streamfs", "subtype=streamfs",
         "default_permissions"));
     for (String o : userOptions) {
       for (String p : o.split(",")) {
-        if (!p.isBlank() && !opts.contains(p.strip()) && !p.strip().equals(NOXATTR)) {
-          opts.add(p.strip());
+        String q = p.strip();
+        if (!q.isEmpty() && !opts.contains(q) && !OWN.contains(q) && !q.startsWith(UPLOAD_NICE + "=") && !(libfuse3 && q.equals("big_writes"))) {
+          opts.add(q);
         }
       }
     }
@@ -69,17 +110,42 @@ public final class FuseMount {
   }
 
   /**
-   * Mounts and returns once the kernel shows the mount (or throws with the reason). The loop runs on a
-   * thread named {@code fuse-loop}; {@link #awaitEnd} returns when it ends (unmounted).
+   * Mounts {@code fs} and returns once the kernel shows the mount (or throws with the reason). The binding
+   * is libfuse3's unless it is missing, the machine is not x86_64, or {@code -o libfuse2} asks for jnr-fuse
+   * (see native-notes/README.md). The loop runs on a thread named {@code fuse-loop}; {@link #awaitEnd}
+   * returns when it ends (unmounted).
    */
-  public static FuseMount start(StreamFuse fuse, Path mountpoint, List<String> options, boolean singleThreaded,
+  public static FuseMount start(StreamFs fs, Path mountpoint, List<String> options, boolean singleThreaded,
       long timeoutMillis) throws IOException {
-    FuseMount m = new FuseMount(fuse, mountpoint);
-    String[] args = arguments(options, singleThreaded);
-    LOG.info("mounting {} with {}", mountpoint, String.join(" ", args));
+    boolean xattrs = xattrsWanted(options);
+    LibFuse3 lib3 = null;
+    if (!has(options, LIBFUSE2)) {
+      String[] why = new String[1];
+      lib3 = LibFuse3.load(why);
+      if (lib3 == null) {
+        LOG.info("using libfuse2: {}", why[0]);
+      }
+    }
+    if (lib3 == null && libfuse2Problem() != null) {
+      throw new IOException(libfuse2Problem());
+    }
+    FuseMount m = new FuseMount(mountpoint);
+    String[] args = arguments(options, singleThreaded, lib3 != null);
+    LOG.info("mounting {} through {} with {}", mountpoint, lib3 != null ? LibFuse3.SONAME : "libfuse.so.2",
+        String.join(" ", args));
+    Runnable loop;
+    if (lib3 != null) {
+      StreamFuse3 f3 = new StreamFuse3(fs, lib3, xattrs, has(options, WRITEBACK));
+      String[] full = java.util.Arrays.copyOf(args, args.length + 1);
+      full[args.length] = mountpoint.toAbsolutePath().toString();
+      loop = () -> f3.run(full);
+    } else {
+      StreamFuse f2 = new StreamFuse(fs, xattrs);
+      loop = () -> f2.mount(mountpoint, true, false, args);
+    }
     Thread t = new Thread(() -> {
       try {
-        fuse.mount(mountpoint, true, false, args);
+        loop.run();
         m.ended.complete(null);
       } catch (Throwable e) {
         m.ended.completeExceptionally(e);
@@ -203,15 +269,23 @@ public final class FuseMount {
     return true;
   }
 
-  /** Why libfuse2 cannot be loaded, or null if it is installed. */
+  /** Why no libfuse can be used (neither libfuse3 nor libfuse2 is installed), or null. */
   public static String libfuseProblem() {
+    if (LibFuse3.usable() == null) {
+      return null;
+    }
+    return libfuse2Problem();
+  }
+
+  /** Why libfuse2 cannot be loaded, or null if it is installed. */
+  static String libfuse2Problem() {
     for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
         "/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib", "/usr/local/lib")) {
       if (Files.exists(Path.of(dir, "libfuse.so.2"))) {
         return null;
       }
     }
-    return "libfuse.so.2 not found: install the libfuse2 package (apt-get install libfuse2; keep fuse3)";
+    return "neither libfuse3.so.3 nor libfuse.so.2 usable: install the fuse3 package (or libfuse2)";
   }
 
   /** Runs a command quietly; its exit code, or -1 if it could not start. */

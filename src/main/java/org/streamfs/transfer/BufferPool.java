@@ -39,11 +39,22 @@ final class BufferPool {
     }
     ByteBuffer b = free.poll();
     if (b == null) {
-      b = ByteBuffer.allocateDirect(bufferSize);
+      b = aligned(bufferSize);
       created++;
     }
     b.clear();
     return b;
+  }
+
+  /**
+   * A direct buffer whose first byte is on a 4 KiB boundary, so a store may write it with O_DIRECT (the
+   * local store does: see store.local.LocalSlab#writeDirect).
+   */
+  static ByteBuffer aligned(int size) {
+    ByteBuffer raw = ByteBuffer.allocateDirect(size + 4096);
+    int off = raw.alignmentOffset(0, 4096);
+    int start = off == 0 ? 0 : 4096 - off;
+    return raw.slice(start, size);
   }
 
   synchronized void release(ByteBuffer b) {

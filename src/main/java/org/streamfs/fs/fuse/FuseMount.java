@@ -43,6 +43,8 @@ public final class FuseMount {
    */
   public static final String UPLOAD_NICE = "upload_nice";
   public static final int DEFAULT_UPLOAD_NICE = 10;
+  /** libfuse3's loop thread cap, unless -o max_threads=N says otherwise. */
+  static final int MAX_THREADS = 64;
   private static final List<String> OWN = List.of(NOXATTR, LIBFUSE2, WRITEBACK);
 
   /** The upload niceness the user's -o options ask for ({@link #DEFAULT_UPLOAD_NICE} if none). */
@@ -103,6 +105,11 @@ public final class FuseMount {
           opts.add(q);
         }
       }
+    }
+    if (libfuse3 && opts.stream().noneMatch(o -> o.startsWith("max_threads="))) {
+      // libfuse 3.14 caps its loop at 10 threads by default (and warns that it was given none): every
+      // callback waiting on the store holds one, so ten slow reads would stall the mount; libfuse2 had no cap
+      opts.add("max_threads=" + MAX_THREADS);
     }
     args.add("-o");
     args.add(String.join(",", opts));

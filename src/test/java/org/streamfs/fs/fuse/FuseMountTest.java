@@ -13,8 +13,11 @@ import org.junit.jupiter.api.Test;
 class FuseMountTest {
   @Test
   void libfuse3GetsForegroundAndNoBigWrites() {
-    assertArrayEquals(new String[] {"-f", "-o", "fsname=streamfs,subtype=streamfs,default_permissions,allow_other"},
+    assertArrayEquals(new String[] {"-f", "-o",
+        "fsname=streamfs,subtype=streamfs,default_permissions,allow_other,max_threads=64"},
         FuseMount.arguments(List.of("big_writes,allow_other"), false, true));
+    assertEquals("fsname=streamfs,subtype=streamfs,default_permissions,max_threads=4",
+        FuseMount.arguments(List.of("max_threads=4"), false, true)[2]);
   }
 
   @Test
@@ -26,7 +29,7 @@ class FuseMountTest {
   @Test
   void streamfsOwnOptionsAreNotPassedToLibfuse() {
     String[] a = FuseMount.arguments(List.of("noxattr,writeback", "libfuse2", "upload_nice=3,ro"), false, true);
-    assertEquals("fsname=streamfs,subtype=streamfs,default_permissions,ro", a[a.length - 1]);
+    assertEquals("fsname=streamfs,subtype=streamfs,default_permissions,ro,max_threads=64", a[a.length - 1]);
     assertFalse(FuseMount.xattrsWanted(List.of("ro,noxattr")));
     assertTrue(FuseMount.xattrsWanted(List.of("ro")));
   }

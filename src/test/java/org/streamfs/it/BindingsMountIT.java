@@ -32,6 +32,10 @@ class BindingsMountIT {
       "touch -d '2020-01-02 03:04:05' mnt/d/y && test $(stat -c %Y mnt/d/y) = $(date -d '2020-01-02 03:04:05' +%s)",
       "ls -l mnt mnt/d > ls.txt && grep -q f.bin ls.txt && grep -q link ls.txt",
       "df mnt > /dev/null",
+      // overwriting with less: open(O_TRUNC) must empty the file (libfuse 3 passes O_TRUNC to open)
+      "echo 'a much longer first version' > mnt/t && echo short > mnt/t && test \"$(cat mnt/t)\" = short",
+      "head -c 1000 src.bin > small.bin && cp src.bin mnt/g && cp small.bin mnt/g && cmp small.bin mnt/g",
+      "rm mnt/t mnt/g",
       "rm -r mnt/d && test ! -e mnt/d");
 
   private static void workload(Mounted m) throws Exception {

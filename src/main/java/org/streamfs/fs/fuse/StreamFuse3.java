@@ -30,6 +30,7 @@ import org.streamfs.fs.StreamFs;
  */
 final class StreamFuse3 {
   private static final Logger LOG = LoggerFactory.getLogger(StreamFuse3.class);
+  private static final int O_TRUNC = 01000;
   private static final long UTIME_NOW = (1L << 30) - 1;
   private static final long UTIME_OMIT = (1L << 30) - 2;
 
@@ -327,7 +328,19 @@ final class StreamFuse3 {
 
   private int open(String path, Pointer fi) {
     return FuseCall.run("open", path, () -> {
-      fi.putLong(LibFuse3.FI_FH, fs.open(path, fi.getInt(LibFuse3.FI_FLAGS)));
+      int flags = fi.getInt(LibFuse3.FI_FLAGS);
+      long fh = fs.open(path, flags);
+      // libfuse 3 turns on FUSE_CAP_ATOMIC_O_TRUNC: the kernel no longer truncates with a setattr before
+      // the open but passes O_TRUNC here (libfuse 2 never did), so open(O_TRUNC) must empty the file itself
+      if ((flags & O_TRUNC) != 0 && (flags & StreamFs.O_ACCMODE) != 0) {
+        try {
+          fs.ftruncate(fh, 0);
+        } catch (Exception e) {
+          fs.release(fh);
+          throw e;
+        }
+      }
+      fi.putLong(LibFuse3.FI_FH, fh);
       return 0;
     });
   }

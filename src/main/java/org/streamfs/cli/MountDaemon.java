@@ -24,13 +24,13 @@ import org.streamfs.cli.service.StopSignals;
 import org.streamfs.cli.service.SystemdNotify;
 import org.streamfs.fs.StreamFs;
 import org.streamfs.fs.fuse.FuseMount;
-import org.streamfs.transfer.UploadPriority;
 import org.streamfs.model.StreamingOperation;
 import org.streamfs.staging.Staging;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.transfer.Namespace;
 import org.streamfs.transfer.StreamingConfig;
 import org.streamfs.transfer.StreamingManager;
+import org.streamfs.transfer.UploadPriority;
 import org.streamfs.transfer.codec.CodecOptions;
 import org.streamfs.transfer.codec.SealingStore;
 

@@ -14,12 +14,12 @@ import org.slf4j.LoggerFactory;
 import org.streamfs.fs.StreamFs;
 
 /**
- * Mounting and unmounting: the FUSE options streamfs always uses ({@code big_writes},
- * {@code fsname=streamfs,subtype=streamfs}, {@code default_permissions}; {@code allow_other} only when
- * asked), the loop on its own thread (libfuse2's multi-threaded loop unless {@code -s} is asked for; see
- * native-notes/README.md "thread model"), readiness by watching /proc/self/mountinfo, clearing a stale
- * mount left by a killed daemon (ENOTCONN) with {@code fusermount3 -u} or {@code umount -l}, and checking
- * that libfuse2 is installed.
+ * Mounting and unmounting: which binding (libfuse 3 unless it is missing or {@code -o libfuse2}), the FUSE
+ * options streamfs always uses ({@code fsname=streamfs,subtype=streamfs}, {@code default_permissions};
+ * {@code big_writes} on libfuse 2; {@code allow_other} only when asked), the loop on its own thread
+ * (libfuse's multi-threaded loop unless {@code -s} is asked for; see native-notes/README.md "thread
+ * model"), readiness by watching /proc/self/mountinfo, clearing a stale mount left by a killed daemon
+ * (ENOTCONN) with {@code fusermount3 -u} or {@code umount -l}, and checking that a libfuse is installed.
  */
 public final class FuseMount {
   private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);

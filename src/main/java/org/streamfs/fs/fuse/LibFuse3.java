@@ -95,6 +95,34 @@ public interface LibFuse3 {
   /** rename flags (linux/fs.h). */
   int RENAME_NOREPLACE = 1;
 
+  /** Encodes {@code a} into a zeroed struct stat (x86_64 layout). */
+  static void putStat(Pointer st, org.streamfs.fs.Attr a) {
+    st.putLong(ST_NLINK, a.nlink());
+    st.putInt(ST_MODE, a.mode());
+    st.putInt(ST_UID, (int) a.uid());
+    st.putInt(ST_GID, (int) a.gid());
+    st.putLong(ST_SIZE, a.size());
+    st.putLong(ST_BLKSIZE, 4096);
+    st.putLong(ST_BLOCKS, (a.size() + 511) / 512);
+    for (int t : new int[] {ST_ATIM, ST_MTIM, ST_CTIM}) {
+      st.putLong(t, a.mtimeSec());
+      st.putLong(t + 8, a.mtimeNanos());
+    }
+  }
+
+  /** Encodes {@code s} into a struct statvfs (x86_64 layout). */
+  static void putStatvfs(Pointer st, org.streamfs.fs.StreamFs.FsStats s) {
+    st.putLong(SV_BSIZE, s.blockSize());
+    st.putLong(SV_FRSIZE, s.blockSize());
+    st.putLong(SV_BLOCKS, s.blocks());
+    st.putLong(SV_BFREE, s.blocksFree());
+    st.putLong(SV_BAVAIL, s.blocksFree());
+    st.putLong(SV_FILES, s.files());
+    st.putLong(SV_FFREE, s.filesFree());
+    st.putLong(SV_FAVAIL, s.filesFree());
+    st.putLong(SV_NAMEMAX, s.nameMax());
+  }
+
   /** Loads libfuse3, or returns null with the reason in {@code why[0]}. */
   static LibFuse3 load(String[] why) {
     String problem = usable();

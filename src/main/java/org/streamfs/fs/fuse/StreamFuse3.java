@@ -15,7 +15,6 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.streamfs.fs.Attr;
 import org.streamfs.fs.Errno;
 import org.streamfs.fs.FsException;
 import org.streamfs.fs.StreamFs;
@@ -128,23 +127,9 @@ final class StreamFuse3 {
     return null;
   }
 
-  static void fill(Pointer st, Attr a) {
-    st.putLong(LibFuse3.ST_NLINK, a.nlink());
-    st.putInt(LibFuse3.ST_MODE, a.mode());
-    st.putInt(LibFuse3.ST_UID, (int) a.uid());
-    st.putInt(LibFuse3.ST_GID, (int) a.gid());
-    st.putLong(LibFuse3.ST_SIZE, a.size());
-    st.putLong(LibFuse3.ST_BLKSIZE, 4096);
-    st.putLong(LibFuse3.ST_BLOCKS, (a.size() + 511) / 512);
-    for (int t : new int[] {LibFuse3.ST_ATIM, LibFuse3.ST_MTIM, LibFuse3.ST_CTIM}) {
-      st.putLong(t, a.mtimeSec());
-      st.putLong(t + 8, a.mtimeNanos());
-    }
-  }
-
   private int getattr(String path, Pointer stat, Pointer fi) {
     return FuseCall.run("getattr", path, () -> {
-      fill(stat, fs.getattr(path));
+      LibFuse3.putStat(stat, fs.getattr(path));
       return 0;
     });
   }
@@ -197,7 +182,7 @@ final class StreamFuse3 {
   private boolean attrInto(Pointer st, String path) {
     try {
       st.setMemory(0, LibFuse3.STAT_SIZE, (byte) 0);
-      fill(st, fs.getattr(path));
+      LibFuse3.putStat(st, fs.getattr(path));
       return true;
     } catch (Exception e) {
       return false;
@@ -382,16 +367,7 @@ final class StreamFuse3 {
 
   private int statfs(String path, Pointer st) {
     return FuseCall.run("statfs", path, () -> {
-      StreamFs.FsStats s = fs.statfs();
-      st.putLong(LibFuse3.SV_BSIZE, s.blockSize());
-      st.putLong(LibFuse3.SV_FRSIZE, s.blockSize());
-      st.putLong(LibFuse3.SV_BLOCKS, s.blocks());
-      st.putLong(LibFuse3.SV_BFREE, s.blocksFree());
-      st.putLong(LibFuse3.SV_BAVAIL, s.blocksFree());
-      st.putLong(LibFuse3.SV_FILES, s.files());
-      st.putLong(LibFuse3.SV_FFREE, s.filesFree());
-      st.putLong(LibFuse3.SV_FAVAIL, s.filesFree());
-      st.putLong(LibFuse3.SV_NAMEMAX, s.nameMax());
+      LibFuse3.putStatvfs(st, fs.statfs());
       return 0;
     });
   }

@@ -105,6 +105,11 @@ final class LocalSlab {
   /** Upload directories' parent (one per store) → false once the file system refused O_DIRECT. */
   private static final Map<Path, Boolean> DIRECT = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** Whether parts under {@code uploads} went to disk with O_DIRECT: true, false (refused), null (untried). */
+  static Boolean directUsed(Path uploads) {
+    return DIRECT.get(uploads);
+  }
+
   /**
    * Writes the block-aligned head of {@code b} at {@code at} with O_DIRECT, advancing {@code b}; returns the
    * bytes written (0 if the buffer, offset or file system does not allow it, and the caller writes it all
@@ -113,11 +118,6 @@ final class LocalSlab {
    * against 0.2 s for the same part writes with O_DIRECT, CPU the writer on the mount is waiting for. The
    * fsync that follows each part is what makes it durable, as before.
    */
-  /** Whether parts under {@code uploads} went to disk with O_DIRECT: true, false (refused), null (untried). */
-  static Boolean directUsed(Path uploads) {
-    return DIRECT.get(uploads);
-  }
-
   private static long writeDirect(Path dir, ByteBuffer b, long at) throws IOException {
     long len = b.remaining() & ~(long) (DIRECT_ALIGN - 1);
     Path parent = dir.getParent();
@@ -193,7 +193,12 @@ final class LocalSlab {
    * on the inode's lock, against 0.34 s for the same writes one at a time, which also finished sooner
    * (0.7 s against 2.8 s). The parts still travel in parallel up to here (hashing, checks).
    */
-  private static final Map<Path, Object[]> ACTIVE = new HashMap<>();
+  private static final Map<Path, SlabTurns> ACTIVE = new HashMap<>();
+
+  /** The lock one upload's slot writes take turns on, and how many are using it (guarded by ACTIVE). */
+  private static final class SlabTurns {
+    int users;
+  }
 
   private interface SlotWrite {
     void run() throws IOException;
@@ -205,13 +210,13 @@ final class LocalSlab {
    * failed separate part file is deleted.
    */
   private static void writing(Path dir, long slot, SlotWrite write) throws IOException {
-    Object[] entry; // {lock, users}
+    SlabTurns turns;
     synchronized (ACTIVE) {
-      entry = ACTIVE.computeIfAbsent(dir, d -> new Object[] {new Object(), 0});
-      entry[1] = (Integer) entry[1] + 1;
+      turns = ACTIVE.computeIfAbsent(dir, d -> new SlabTurns());
+      turns.users++;
     }
     try {
-      synchronized (entry[0]) {
+      synchronized (turns) {
         try {
           write.run();
         } catch (IOException | RuntimeException e) {
@@ -229,15 +234,12 @@ final class LocalSlab {
       }
     } finally {
       synchronized (ACTIVE) {
-        int users = (Integer) entry[1] - 1;
-        entry[1] = users;
-        if (users == 0) {
+        if (--turns.users == 0) {
           ACTIVE.remove(dir);
         }
       }
     }
   }
-
 
   private static void record(Path dir, int n, String hex, long size) throws IOException {
     Path tmp = dir.resolve(slotName(n) + "." + UUID.randomUUID().toString().replace("-", ""));

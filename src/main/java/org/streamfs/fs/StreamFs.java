@@ -123,15 +123,32 @@ public final class StreamFs {
     return files.read(fh, offset, dst);
   }
 
+  /**
+   * The largest file the mount accepts (16 TiB, ext4's own limit): growing a file marks every chunk up to
+   * the new end for upload, so an absurd size (pjdfstest truncates to ~1 PB) must be refused with EFBIG
+   * at once, not attempted.
+   */
+  public static final long MAX_FILE_SIZE = 1L << 44;
+
+  private static void checkSize(long end) throws FsException {
+    if (end > MAX_FILE_SIZE || end < 0) {
+      throw new FsException(Errno.EFBIG, "file size " + end + " is over the mount's maximum of "
+          + MAX_FILE_SIZE + " bytes");
+    }
+  }
+
   public void write(long fh, long offset, ByteBuffer src) throws IOException {
+    checkSize(offset + src.remaining());
     files.write(fh, offset, src);
   }
 
   public void ftruncate(long fh, long size) throws IOException {
+    checkSize(size);
     files.ftruncate(fh, size);
   }
 
   public void truncate(String path, long size) throws IOException {
+    checkSize(size);
     Attr a = getattr(path);
     if (a.isDirectory()) {
       throw FsException.of(Errno.EISDIR, path, "is a directory");

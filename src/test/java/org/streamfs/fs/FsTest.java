@@ -144,6 +144,25 @@ class FsTest {
   }
 
   @Test
+  void anAbsurdSizeIsEfbigAtOnceAndTheFileIsUntouched() throws Exception {
+    byte[] data = random(300, 5);
+    f.put("/big", data);
+    f.sync();
+    long t0 = System.nanoTime();
+    expectErrno(Errno.EFBIG, () -> fs.truncate("/big", 999_999_999_999_999L)); // pjdfstest truncate/12.t
+    long fh = fs.open("/big", 2);
+    try {
+      expectErrno(Errno.EFBIG, () -> fs.ftruncate(fh, StreamFs.MAX_FILE_SIZE + 1));
+      expectErrno(Errno.EFBIG, () -> fs.write(fh, StreamFs.MAX_FILE_SIZE, ByteBuffer.wrap(new byte[] {1})));
+    } finally {
+      fs.release(fh);
+    }
+    assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused at once, not attempted");
+    f.sync();
+    assertArrayEquals(data, f.get("/big"));
+  }
+
+  @Test
   void writePastTheEndLeavesAHoleOfZeros() throws Exception {
     f.put("/h", random(70, 4));
     f.sync();

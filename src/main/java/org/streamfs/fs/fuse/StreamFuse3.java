@@ -24,8 +24,8 @@ import org.streamfs.fs.StreamFs;
  * for libfuse 3's callback signatures, written straight over jnr-ffi closures since jnr-fuse speaks only
  * libfuse2. What it buys: the kernel sends writes and reads of up to 1 MiB (libfuse3 negotiates max_pages;
  * libfuse2 stops at 128 KiB), so a 1 GiB cp makes 1,024 round trips instead of 8,192; readdir answers with
- * attributes (readdirplus), so {@code ls -l} needs no lookup per entry; and, with {@code -o writeback},
- * the kernel's writeback cache. Every callback runs inside {@link FuseCall#run}, as in the libfuse2 binding.
+ * attributes (readdirplus), so the kernel can skip a lookup per entry of {@code ls -l}; and, with
+ * {@code -o writeback}, the kernel's writeback cache. Every callback runs inside {@link FuseCall#run}, as in the libfuse2 binding.
  */
 final class StreamFuse3 {
   private static final Logger LOG = LoggerFactory.getLogger(StreamFuse3.class);

@@ -107,8 +107,9 @@ public final class FuseMount {
       }
     }
     if (libfuse3 && opts.stream().noneMatch(o -> o.startsWith("max_threads="))) {
-      // libfuse 3.14 caps its loop at 10 threads by default (and warns that it was given none): every
-      // callback waiting on the store holds one, so ten slow reads would stall the mount; libfuse2 had no cap
+      // every callback waiting on the store holds a loop thread and libfuse 3 documents a default cap of
+      // 10 (libfuse2 had none); 3.14's fuse_main_real still warns "Ignoring invalid max threads value" at
+      // mount, and 24 reads held by a slow store did not delay an ls (native-notes §2)
       opts.add("max_threads=" + MAX_THREADS);
     }
     args.add("-o");

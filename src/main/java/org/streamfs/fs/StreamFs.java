@@ -131,7 +131,10 @@ public final class StreamFs {
   public static final long MAX_FILE_SIZE = 1L << 44;
 
   private static void checkSize(long end) throws FsException {
-    if (end > MAX_FILE_SIZE || end < 0) {
+    if (end < 0) {
+      throw new FsException(Errno.EINVAL, "negative file size " + end);
+    }
+    if (end > MAX_FILE_SIZE) {
       throw new FsException(Errno.EFBIG, "file size " + end + " is over the mount's maximum of "
           + MAX_FILE_SIZE + " bytes");
     }

@@ -24,6 +24,7 @@ import org.streamfs.cli.service.StopSignals;
 import org.streamfs.cli.service.SystemdNotify;
 import org.streamfs.fs.StreamFs;
 import org.streamfs.fs.fuse.FuseMount;
+import org.streamfs.fs.fuse.ThreadNice;
 import org.streamfs.model.StreamingOperation;
 import org.streamfs.staging.Staging;
 import org.streamfs.store.ObjectStore;
@@ -105,7 +106,7 @@ final class MountDaemon {
       }
     }
     try {
-      UploadPriority.set(FuseMount.uploadNice(s.fuseOptions()));
+      UploadPriority.set(FuseMount.uploadNice(s.fuseOptions()), ThreadNice::setCurrentThread);
     } catch (IllegalArgumentException e) {
       throw new MountFailure(e.getMessage());
     }

@@ -2,7 +2,6 @@ package org.streamfs.transfer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import jnr.ffi.LibraryLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,48 +10,35 @@ import org.slf4j.LoggerFactory;
  * mount: there the writer (cp, rsync) and the FUSE threads that stage its bytes compete for the same cores
  * with the uploads of the chunks already staged, and every cycle an upload takes while the writer waits
  * makes {@code close()} later. A nicer upload thread yields to them and uses what they leave idle; on an
- * idle machine it runs at full speed. Linux only ({@code setpriority} on a thread id applies to that
- * thread); elsewhere, or if libc cannot be called, it logs once and changes nothing.
+ * idle machine it runs at full speed. How a thread's niceness is set is given by the caller (the mount
+ * passes fs.fuse.ThreadNice, which calls libc); if it fails, this logs once and changes nothing more.
  */
 public final class UploadPriority {
   private static final Logger LOG = LoggerFactory.getLogger(UploadPriority.class);
-  private static final int PRIO_PROCESS = 0;
+  private static final ThreadLocal<Boolean> BACKGROUND = ThreadLocal.withInitial(() -> false);
   private static volatile int nice;
+  private static volatile ThreadNicer nicer;
   private static volatile boolean failed;
 
-  /** libc's setpriority; public because jnr-ffi generates the implementation. */
-  public interface LibC {
-    int setpriority(int which, int who, int prio);
-  }
-
-  private static final class Holder {
-    static final LibC LIBC = load();
-
-    private static LibC load() {
-      try {
-        return LibraryLoader.create(LibC.class).load("c");
-      } catch (LinkageError | RuntimeException e) {
-        LOG.info("cannot lower upload thread priority: {}", e.toString());
-        return null;
-      }
-    }
+  /** Sets the calling thread's niceness. */
+  @FunctionalInterface
+  public interface ThreadNicer {
+    void setCurrentThread(int niceness) throws Exception;
   }
 
   private UploadPriority() {}
 
-  /** Engine threads started from now on run at this niceness (0..19; 0 leaves them alone). */
-  public static void set(int niceness) {
+  /**
+   * Engine threads started from now on run at this niceness (0..19; 0 leaves them alone), which {@code how}
+   * sets on each of them.
+   */
+  public static void set(int niceness, ThreadNicer how) {
     if (niceness < 0 || niceness > 19) {
       throw new IllegalArgumentException("upload niceness must be 0..19, not " + niceness);
     }
+    nicer = how;
     nice = niceness;
   }
-
-  public static int get() {
-    return nice;
-  }
-
-  private static final ThreadLocal<Boolean> BACKGROUND = ThreadLocal.withInitial(() -> false);
 
   /** True on the engine's upload threads. */
   static boolean onBackgroundThread() {
@@ -63,17 +49,12 @@ public final class UploadPriority {
   static void enterBackground() {
     BACKGROUND.set(true);
     int n = nice;
-    if (n == 0 || failed) {
+    ThreadNicer how = nicer;
+    if (n == 0 || how == null || failed) {
       return;
     }
     try {
-      // /proc/thread-self -> "PID/task/TID"
-      String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
-      int tid = Integer.parseInt(link.substring(link.lastIndexOf('/') + 1));
-      LibC libc = Holder.LIBC;
-      if (libc == null || libc.setpriority(PRIO_PROCESS, tid, n) != 0) {
-        throw new IllegalStateException("setpriority(" + tid + ", " + n + ") failed");
-      }
+      how.setCurrentThread(n);
     } catch (Exception | LinkageError e) {
       failed = true;
       LOG.info("upload threads keep their normal priority: {}", e.toString());

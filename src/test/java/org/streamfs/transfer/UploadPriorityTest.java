@@ -9,18 +9,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.streamfs.fs.fuse.ThreadNice;
 
 /** Upload threads run at the configured niceness (read back from the kernel); other threads do not. */
 class UploadPriorityTest {
   @AfterEach
   void reset() {
-    UploadPriority.set(0);
+    UploadPriority.set(0, null);
   }
 
   @Test
   void backgroundThreadsAreNicerAndOthersAreNot() throws Exception {
     int mine = UploadPriority.currentThreadNice();
-    UploadPriority.set(7);
+    UploadPriority.set(7, ThreadNice::setCurrentThread);
     ExecutorService bg = Executors.newSingleThreadExecutor(EngineContext.background("test-bg"));
     ExecutorService fg = Executors.newSingleThreadExecutor(EngineContext.daemon("test-fg"));
     try {
@@ -36,7 +37,7 @@ class UploadPriorityTest {
 
   @Test
   void outOfRangeIsRefused() {
-    assertThrows(IllegalArgumentException.class, () -> UploadPriority.set(20));
-    assertThrows(IllegalArgumentException.class, () -> UploadPriority.set(-1));
+    assertThrows(IllegalArgumentException.class, () -> UploadPriority.set(20, ThreadNice::setCurrentThread));
+    assertThrows(IllegalArgumentException.class, () -> UploadPriority.set(-1, ThreadNice::setCurrentThread));
   }
 }

@@ -50,23 +50,32 @@ public final class FuseMount {
   /** The upload niceness the user's -o options ask for ({@link #DEFAULT_UPLOAD_NICE} if none). */
   public static int uploadNice(List<String> userOptions) {
     int nice = DEFAULT_UPLOAD_NICE;
-    for (String o : userOptions) {
-      for (String p : o.split(",")) {
-        String q = p.strip();
-        if (q.startsWith(UPLOAD_NICE + "=")) {
-          String v = q.substring(UPLOAD_NICE.length() + 1);
-          try {
-            nice = Integer.parseInt(v);
-          } catch (NumberFormatException e) {
-            nice = -1;
-          }
-          if (nice < 0 || nice > 19) {
-            throw new IllegalArgumentException("-o " + q + ": the upload niceness must be 0..19");
-          }
+    for (String q : flat(userOptions)) {
+      if (q.startsWith(UPLOAD_NICE + "=")) {
+        try {
+          nice = Integer.parseInt(q.substring(UPLOAD_NICE.length() + 1));
+        } catch (NumberFormatException e) {
+          nice = -1;
+        }
+        if (nice < 0 || nice > 19) {
+          throw new IllegalArgumentException("-o " + q + ": the upload niceness must be 0..19");
         }
       }
     }
     return nice;
+  }
+
+  /** The user's -o values (each possibly a comma list) as single options, stripped, empty ones dropped. */
+  static List<String> flat(List<String> userOptions) {
+    List<String> out = new ArrayList<>();
+    for (String o : userOptions) {
+      for (String p : o.split(",")) {
+        if (!p.isBlank()) {
+          out.add(p.strip());
+        }
+      }
+    }
+    return out;
   }
 
   /** False if the user's -o options hold {@link #NOXATTR}. */
@@ -75,14 +84,7 @@ public final class FuseMount {
   }
 
   static boolean has(List<String> userOptions, String option) {
-    for (String o : userOptions) {
-      for (String p : o.split(",")) {
-        if (p.strip().equals(option)) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return flat(userOptions).contains(option);
   }
 
   /** The libfuse command line (mount point not included) for these user options. */
@@ -98,12 +100,10 @@ public final class FuseMount {
     List<String> opts = new ArrayList<>(libfuse3 ? List.of("fsname=streamfs", "subtype=streamfs",
         "default_permissions") : List.of("big_writes", "fsname=streamfs", "subtype=streamfs",
         "default_permissions"));
-    for (String o : userOptions) {
-      for (String p : o.split(",")) {
-        String q = p.strip();
-        if (!q.isEmpty() && !opts.contains(q) && !OWN.contains(q) && !q.startsWith(UPLOAD_NICE + "=") && !(libfuse3 && q.equals("big_writes"))) {
-          opts.add(q);
-        }
+    for (String q : flat(userOptions)) {
+      boolean own = OWN.contains(q) || q.startsWith(UPLOAD_NICE + "=");
+      if (!own && !opts.contains(q) && !(libfuse3 && q.equals("big_writes"))) {
+        opts.add(q);
       }
     }
     if (libfuse3 && opts.stream().noneMatch(o -> o.startsWith("max_threads="))) {
@@ -287,13 +287,21 @@ public final class FuseMount {
 
   /** Why libfuse2 cannot be loaded, or null if it is installed. */
   static String libfuse2Problem() {
-    for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-        "/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib", "/usr/local/lib")) {
-      if (Files.exists(Path.of(dir, "libfuse.so.2"))) {
-        return null;
-      }
+    if (installed("libfuse.so.2")) {
+      return null;
     }
     return "neither libfuse3.so.3 nor libfuse.so.2 usable: install the fuse3 package (or libfuse2)";
+  }
+
+  /** True if the shared library {@code soname} is in one of the usual library directories. */
+  static boolean installed(String soname) {
+    for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+        "/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib", "/usr/local/lib")) {
+      if (Files.exists(Path.of(dir, soname))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Runs a command quietly; its exit code, or -1 if it could not start. */

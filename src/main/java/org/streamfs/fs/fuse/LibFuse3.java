@@ -144,13 +144,7 @@ public interface LibFuse3 {
     if (!"amd64".equals(arch) && !"x86_64".equals(arch)) {
       return "the libfuse3 binding knows only x86_64 structure layouts (this is " + arch + ")";
     }
-    for (String dir : java.util.List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64",
-        "/usr/lib", "/lib", "/usr/local/lib")) {
-      if (java.nio.file.Files.exists(java.nio.file.Path.of(dir, SONAME))) {
-        return null;
-      }
-    }
-    return SONAME + " not found: install the fuse3 package";
+    return FuseMount.installed(SONAME) ? null : SONAME + " not found: install the fuse3 package";
   }
 
   // ---- callback shapes (one per signature in struct fuse_operations) ----

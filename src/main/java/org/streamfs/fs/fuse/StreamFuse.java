@@ -3,7 +3,6 @@ package org.streamfs.fs.fuse;
 import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.mode_t;
@@ -25,8 +24,6 @@ import org.streamfs.fs.StreamFs;
  * with libfuse's multi-threaded loop would be created per call on freshly attached Java threads).
  */
 public final class StreamFuse extends FuseStubFS {
-  private static final long UTIME_NOW = (1L << 30) - 1;
-  private static final long UTIME_OMIT = (1L << 30) - 2;
 
   private final StreamFs fs;
   private final boolean xattrs;
@@ -162,13 +159,7 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int readlink(String path, Pointer buf, @size_t long size) {
-    return FuseCall.run("readlink", path, () -> {
-      byte[] t = fs.readlink(path).getBytes(StandardCharsets.UTF_8);
-      int n = (int) Math.min(t.length, size - 1);
-      buf.put(0, t, 0, n);
-      buf.putByte(n, (byte) 0);
-      return 0;
-    });
+    return FuseCall.run("readlink", path, () -> FuseReplies.link(fs.readlink(path), buf, size));
   }
 
   @Override
@@ -189,20 +180,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int utimens(String path, Timespec[] timespec) {
-    return FuseCall.run("utimens", path, () -> {
-      Timespec m = timespec[1];
-      long nsec = m.tv_nsec.longValue();
-      if (nsec == UTIME_OMIT) {
-        return 0;
-      }
-      if (nsec == UTIME_NOW) {
-        Instant now = Instant.now();
-        fs.setMtime(path, now.getEpochSecond(), now.getNano());
-      } else {
-        fs.setMtime(path, m.tv_sec.get(), nsec);
-      }
-      return 0;
-    });
+    return FuseCall.run("utimens", path,
+        () -> FuseReplies.mtime(fs, path, timespec[1].tv_sec.get(), timespec[1].tv_nsec.longValue()));
   }
 
   @Override
@@ -298,17 +277,7 @@ public final class StreamFuse extends FuseStubFS {
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }
-    return FuseCall.run("getxattr", path, () -> {
-      byte[] v = fs.getxattr(path, name);
-      if (size == 0) {
-        return v.length;
-      }
-      if (size < v.length) {
-        return -org.streamfs.fs.Errno.ERANGE;
-      }
-      value.put(0, v, 0, v.length);
-      return v.length;
-    });
+    return FuseCall.run("getxattr", path, () -> FuseReplies.xattr(fs.getxattr(path, name), value, size));
   }
 
   @Override
@@ -316,21 +285,8 @@ public final class StreamFuse extends FuseStubFS {
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }
-    return FuseCall.run("listxattr", path, () -> {
-      StringBuilder sb = new StringBuilder();
-      for (String n : fs.listxattr(path)) {
-        sb.append(n).append('\0');
-      }
-      byte[] v = sb.toString().getBytes(StandardCharsets.UTF_8);
-      if (size == 0) {
-        return v.length;
-      }
-      if (size < v.length) {
-        return -org.streamfs.fs.Errno.ERANGE;
-      }
-      list.put(0, v, 0, v.length);
-      return v.length;
-    });
+    return FuseCall.run("listxattr", path,
+        () -> FuseReplies.xattr(FuseReplies.names(fs.listxattr(path)), list, size));
   }
 
   @Override

@@ -7,7 +7,6 @@ import com.kenai.jffi.MemoryIO;
 import com.kenai.jffi.Type;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import jnr.ffi.Memory;
@@ -25,13 +24,12 @@ import org.streamfs.fs.StreamFs;
  * libfuse2. What it buys: the kernel sends writes and reads of up to 1 MiB (libfuse3 negotiates max_pages;
  * libfuse2 stops at 128 KiB), so a 1 GiB cp makes 1,024 round trips instead of 8,192; readdir answers with
  * attributes (readdirplus), so the kernel can skip a lookup per entry of {@code ls -l}; and, with
- * {@code -o writeback}, the kernel's writeback cache. Every callback runs inside {@link FuseCall#run}, as in the libfuse2 binding.
+ * {@code -o writeback}, the kernel's writeback cache. Every callback runs inside {@link FuseCall#run}, as
+ * in the libfuse2 binding; the encodings both bindings share are in {@link FuseReplies}.
  */
 final class StreamFuse3 {
   private static final Logger LOG = LoggerFactory.getLogger(StreamFuse3.class);
   private static final int O_TRUNC = 01000;
-  private static final long UTIME_NOW = (1L << 30) - 1;
-  private static final long UTIME_OMIT = (1L << 30) - 2;
 
   private final StreamFs fs;
   private final LibFuse3 lib;
@@ -245,13 +243,7 @@ final class StreamFuse3 {
   }
 
   private int readlink(String path, Pointer buf, long size) {
-    return FuseCall.run("readlink", path, () -> {
-      byte[] t = fs.readlink(path).getBytes(StandardCharsets.UTF_8);
-      int n = (int) Math.min(t.length, size - 1);
-      buf.put(0, t, 0, n);
-      buf.putByte(n, (byte) 0);
-      return 0;
-    });
+    return FuseCall.run("readlink", path, () -> FuseReplies.link(fs.readlink(path), buf, size));
   }
 
   private int chmod(String path, int mode, Pointer fi) {
@@ -269,27 +261,9 @@ final class StreamFuse3 {
   }
 
   private int utimens(String path, Pointer tv, Pointer fi) {
-    return FuseCall.run("utimens", path, () -> {
-      long sec;
-      long nsec;
-      if (!present(tv)) {
-        nsec = UTIME_NOW;
-        sec = 0;
-      } else {
-        sec = tv.getLong(16); // tv[1]: modification time
-        nsec = tv.getLong(24);
-      }
-      if (nsec == UTIME_OMIT) {
-        return 0;
-      }
-      if (nsec == UTIME_NOW) {
-        Instant now = Instant.now();
-        fs.setMtime(path, now.getEpochSecond(), now.getNano());
-      } else {
-        fs.setMtime(path, sec, nsec);
-      }
-      return 0;
-    });
+    return FuseCall.run("utimens", path, () -> present(tv)
+        ? FuseReplies.mtime(fs, path, tv.getLong(16), tv.getLong(24)) // tv[1]: the modification time
+        : FuseReplies.mtime(fs, path, 0, FuseReplies.nowNanos()));
   }
 
   private int truncate(String path, long size, Pointer fi) {
@@ -373,32 +347,12 @@ final class StreamFuse3 {
   }
 
   private int getxattr(String path, String name, Pointer value, long size) {
-    return FuseCall.run("getxattr", path, () -> {
-      byte[] v = fs.getxattr(path, name);
-      return answer(v, value, size);
-    });
+    return FuseCall.run("getxattr", path, () -> FuseReplies.xattr(fs.getxattr(path, name), value, size));
   }
 
   private int listxattr(String path, Pointer list, long size) {
-    return FuseCall.run("listxattr", path, () -> {
-      StringBuilder sb = new StringBuilder();
-      for (String n : fs.listxattr(path)) {
-        sb.append(n).append('\0');
-      }
-      return answer(sb.toString().getBytes(StandardCharsets.UTF_8), list, size);
-    });
-  }
-
-  /** The xattr size protocol: size 0 asks for the length; too small a buffer is ERANGE. */
-  private static int answer(byte[] v, Pointer out, long size) {
-    if (size == 0) {
-      return v.length;
-    }
-    if (size < v.length) {
-      return -Errno.ERANGE;
-    }
-    out.put(0, v, 0, v.length);
-    return v.length;
+    return FuseCall.run("listxattr", path,
+        () -> FuseReplies.xattr(FuseReplies.names(fs.listxattr(path)), list, size));
   }
 
   private int setxattr(String path, String name, Pointer value, long size, int flags) {

@@ -1,6 +1,7 @@
 /**
  * The FUSE bindings, the only package that touches libfuse (jnr-fuse for libfuse 2, jnr-ffi closures for
- * libfuse 3); jnr-ffi appears elsewhere only for two libc calls (sd_notify's socket, a thread's niceness).
+ * libfuse 3), and the libc call that sets a thread's niceness ({@code ThreadNice}, which the engine takes
+ * as a method reference); jnr-ffi appears elsewhere only for sd_notify's socket (cli.service).
  *
  * <p>{@code StreamFuse3} (libfuse 3, the default where {@code libfuse3.so.3} is installed and the machine
  * is x86_64) and {@code StreamFuse} (jnr-fuse over libfuse 2: {@code -o libfuse2}, and the fallback) decode

@@ -121,8 +121,8 @@ final class LocalSlab {
   private static long writeDirect(Path dir, ByteBuffer b, long at) throws IOException {
     long len = b.remaining() & ~(long) (DIRECT_ALIGN - 1);
     Path parent = dir.getParent();
-    if (len == 0 || !b.isDirect() || at % DIRECT_ALIGN != 0 || b.alignmentOffset(b.position(), DIRECT_ALIGN) != 0
-        || Boolean.FALSE.equals(DIRECT.get(parent))) {
+    if (len == 0 || !b.isDirect() || at % DIRECT_ALIGN != 0
+        || b.alignmentOffset(b.position(), DIRECT_ALIGN) != 0 || Boolean.FALSE.equals(DIRECT.get(parent))) {
       return 0;
     }
     FileChannel d;

@@ -1,0 +1,66 @@
+package org.streamfs.fs.fuse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import jnr.ffi.Pointer;
+import org.streamfs.fs.Errno;
+import org.streamfs.fs.StreamFs;
+
+/** The encodings both bindings share: the xattr size protocol, readlink's buffer, utimens' special times. */
+final class FuseReplies {
+  private static final long UTIME_NOW = (1L << 30) - 1;
+  private static final long UTIME_OMIT = (1L << 30) - 2;
+
+  private FuseReplies() {}
+
+  /** The xattr size protocol: size 0 asks for the length; too small a buffer is ERANGE. */
+  static int xattr(byte[] v, Pointer out, long size) {
+    if (size == 0) {
+      return v.length;
+    }
+    if (size < v.length) {
+      return -Errno.ERANGE;
+    }
+    out.put(0, v, 0, v.length);
+    return v.length;
+  }
+
+  /** listxattr's answer: the names, each NUL-terminated. */
+  static byte[] names(List<String> names) {
+    StringBuilder sb = new StringBuilder();
+    for (String n : names) {
+      sb.append(n).append('\0');
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** readlink's answer: the target, cut to fit and NUL-terminated. */
+  static int link(String target, Pointer buf, long size) {
+    byte[] t = target.getBytes(StandardCharsets.UTF_8);
+    int n = (int) Math.min(t.length, size - 1);
+    buf.put(0, t, 0, n);
+    buf.putByte(n, (byte) 0);
+    return 0;
+  }
+
+  /** utimens' modification time: UTIME_OMIT leaves it, UTIME_NOW is the clock, anything else is kept. */
+  static int mtime(StreamFs fs, String path, long sec, long nsec) throws IOException {
+    if (nsec == UTIME_OMIT) {
+      return 0;
+    }
+    if (nsec == UTIME_NOW) {
+      Instant now = Instant.now();
+      fs.setMtime(path, now.getEpochSecond(), now.getNano());
+    } else {
+      fs.setMtime(path, sec, nsec);
+    }
+    return 0;
+  }
+
+  /** utimens(NULL) means "now" for both times. */
+  static long nowNanos() {
+    return UTIME_NOW;
+  }
+}

@@ -1,0 +1,36 @@
+package org.streamfs.fs.fuse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import jnr.ffi.LibraryLoader;
+
+/**
+ * Sets the calling thread's niceness through libc's {@code setpriority} on its thread id (on Linux that
+ * applies to the one thread). Here because this package is the one that calls native code; the engine
+ * takes it as a plain method reference ({@code transfer.UploadPriority}).
+ */
+public final class ThreadNice {
+  private static final int PRIO_PROCESS = 0;
+
+  /** libc's setpriority; public because jnr-ffi generates the implementation. */
+  public interface LibC {
+    int setpriority(int which, int who, int prio);
+  }
+
+  private static final class Holder {
+    static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+  }
+
+  private ThreadNice() {}
+
+  /** Sets the calling thread's niceness; throws if the thread id or libc cannot be had, or the call fails. */
+  public static void setCurrentThread(int niceness) throws IOException {
+    // /proc/thread-self -> "PID/task/TID"
+    String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+    int tid = Integer.parseInt(link.substring(link.lastIndexOf('/') + 1));
+    if (Holder.LIBC.setpriority(PRIO_PROCESS, tid, niceness) != 0) {
+      throw new IOException("setpriority(" + tid + ", " + niceness + ") failed");
+    }
+  }
+}

@@ -34,6 +34,11 @@ import org.streamfs.model.Sha256;
  * written to a temporary file and renamed into place, and read from there. Fetch buffers are bounded by a
  * semaphore (memory = permits x chunk size). Prefetches run on a bounded pool and are dropped, not queued,
  * when the pool is busy. The index is rebuilt from the directory at start (oldest first).
+ *
+ * <p>Objects the store lets the mount read in place ({@link org.streamfs.store.ObjectStore#openLocal}) only
+ * pass through here to be verified: {@link #verify} fetches and checks a chunk once (shared and bounded the
+ * same way) and drops the bytes, and the last {@link #VERIFIED_MAX} chunks verified are remembered, in
+ * memory only.
  */
 public final class ChunkCache {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkCache.class);
@@ -60,6 +65,17 @@ public final class ChunkCache {
   private static final int WRITE_SLICE = 256 * 1024;
   private final Map<String, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
   private final LinkedHashMap<String, Long> lru = new LinkedHashMap<>(16, 0.75f, true);
+  /** How many chunks read in place are remembered as verified (an entry is ~100 bytes of heap). */
+  public static final int VERIFIED_MAX = 16_384;
+  /** Chunks of objects read in place that were verified; guarded by {@code lru}. */
+  private final LinkedHashMap<String, Boolean> verified = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > VERIFIED_MAX;
+    }
+  };
   private long total;
   private long hits;
   private long misses;
@@ -102,7 +118,7 @@ public final class ChunkCache {
   public int read(ChunkId id, int chunkLength, long offsetInChunk, ByteBuffer dst, Fetcher fetcher)
       throws IOException {
     for (int attempt = 0; ; attempt++) {
-      Path p = ensure(id, chunkLength, fetcher);
+      Path p = ensure(id, chunkLength, fetcher, false);
       try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
         int n = 0;
         while (dst.hasRemaining()) {
@@ -117,23 +133,42 @@ public final class ChunkCache {
         if (attempt > 2) {
           throw e;
         }
-        // evicted between lookup and open: fetch again
+        // evicted between lookup and open, or removed by someone else: forget it and fetch again
+        forget(p.getFileName().toString());
       }
     }
   }
 
+  /**
+   * Makes sure the chunk of an object read in place has been fetched and verified (the fetcher verifies;
+   * the bytes are then dropped): at once if it was verified before, else by this call or by the fetch of it
+   * already on its way.
+   */
+  public void verify(ChunkId id, int chunkLength, Fetcher fetcher) throws IOException {
+    ensure(id, chunkLength, fetcher, true);
+  }
+
   /** Starts fetching the chunk in the background unless it is cached or already on its way. */
   public void prefetch(ChunkId id, int chunkLength, Fetcher fetcher) {
+    prefetch(id, chunkLength, fetcher, false);
+  }
+
+  /**
+   * Starts fetching the chunk in the background unless it is cached (for {@code inPlace}: verified) or
+   * already on its way.
+   */
+  public void prefetch(ChunkId id, int chunkLength, Fetcher fetcher, boolean inPlace) {
     String name = id.fileName();
     synchronized (lru) {
-      if (lru.containsKey(name) || inFlight.containsKey(name)) {
+      if ((inPlace ? verified.containsKey(name) : lru.containsKey(name))
+          || inFlight.containsKey(flightKey(name, inPlace))) {
         return;
       }
     }
     try {
       prefetchPool.execute(() -> {
         try {
-          ensure(id, chunkLength, fetcher);
+          ensure(id, chunkLength, fetcher, inPlace);
         } catch (IOException | RuntimeException e) {
           LOG.debug("prefetch of {} chunk {} failed: {}", id.key(), id.index(), e.toString());
         }
@@ -150,6 +185,13 @@ public final class ChunkCache {
     }
   }
 
+  /** True if the chunk, of an object read in place, is remembered as verified. */
+  public boolean verified(ChunkId id) {
+    synchronized (lru) {
+      return verified.containsKey(id.fileName());
+    }
+  }
+
   public long size() {
     synchronized (lru) {
       return total;
@@ -162,18 +204,20 @@ public final class ChunkCache {
     }
   }
 
-  private Path ensure(ChunkId id, int chunkLength, Fetcher fetcher) throws IOException {
+  /** The cache file of the chunk (null for {@code inPlace}), fetched by this call or a shared one. */
+  private Path ensure(ChunkId id, int chunkLength, Fetcher fetcher, boolean inPlace) throws IOException {
     String name = id.fileName();
-    Path p = dir.resolve(name);
+    Path p = inPlace ? null : dir.resolve(name);
+    String flight = flightKey(name, inPlace);
     CompletableFuture<Path> mine = new CompletableFuture<>();
     CompletableFuture<Path> theirs;
     synchronized (lru) {
-      if (lru.get(name) != null) {
+      if (inPlace ? verified.get(name) != null : lru.get(name) != null) {
         hits++;
         return p;
       }
       misses++;
-      theirs = inFlight.putIfAbsent(name, mine);
+      theirs = inFlight.putIfAbsent(flight, mine);
     }
     if (theirs != null) {
       return await(theirs);
@@ -181,9 +225,13 @@ public final class ChunkCache {
     try {
       fetchInto(p, chunkLength, fetcher);
       synchronized (lru) {
-        lru.put(name, (long) chunkLength);
-        total += chunkLength;
-        evictLocked(name);
+        if (inPlace) {
+          verified.put(name, Boolean.TRUE);
+        } else {
+          lru.put(name, (long) chunkLength);
+          total += chunkLength;
+          evictLocked(name);
+        }
       }
       mine.complete(p);
       return p;
@@ -191,10 +239,25 @@ public final class ChunkCache {
       mine.completeExceptionally(e);
       throw e;
     } finally {
-      inFlight.remove(name, mine);
+      inFlight.remove(flight, mine);
     }
   }
 
+  private static String flightKey(String name, boolean inPlace) {
+    return inPlace ? "verify:" + name : name;
+  }
+
+  /** Drops an entry whose file is gone. */
+  private void forget(String name) {
+    synchronized (lru) {
+      Long len = lru.remove(name);
+      if (len != null) {
+        total -= len;
+      }
+    }
+  }
+
+  /** Fetches the chunk into a pooled buffer and, unless {@code p} is null, writes it to {@code p}. */
   private void fetchInto(Path p, int chunkLength, Fetcher fetcher) throws IOException {
     try {
       buffers.acquire();
@@ -202,11 +265,14 @@ public final class ChunkCache {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted waiting for a fetch buffer");
     }
-    Path tmp = p.resolveSibling(p.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
+    Path tmp = p == null ? null : p.resolveSibling(p.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
     try {
       ByteBuffer buf = pooled(chunkLength);
       try {
         fetcher.fetch(buf);
+        if (tmp == null) {
+          return;
+        }
         buf.position(0).limit(chunkLength);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -222,7 +288,9 @@ public final class ChunkCache {
       }
       Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
-      Files.deleteIfExists(tmp);
+      if (tmp != null) {
+        Files.deleteIfExists(tmp);
+      }
       buffers.release();
     }
   }

@@ -2,7 +2,10 @@ package org.streamfs.cache;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.transfer.ChunkManifest;
@@ -13,6 +16,12 @@ import org.streamfs.transfer.StreamingManager;
  * fetched (by the engine, verified against the manifest recorded at upload), and a sequential reader's
  * {@link ReadAhead} window of following chunks is prefetched in the background. Manifests are memoised per
  * (key, version).
+ *
+ * <p>An object the store lets the mount read in place (a local directory store, {@link
+ * org.streamfs.store.ObjectStore#openLocal}) is not copied into the cache: each chunk touched is verified
+ * once ({@link ChunkCache#verify}, prefetched the same way) and the bytes are read from the object's own
+ * file, which the handle's {@link Session} keeps open, so the version read stays the one verified even if
+ * the key is replaced meanwhile.
  */
 public final class ObjectReader {
   private final StreamingManager engine;
@@ -51,11 +60,16 @@ public final class ObjectReader {
     return m;
   }
 
+  /** A new session for one open handle, with a read-ahead window of up to {@code readAheadMax} chunks. */
+  public Session session(int readAheadMax) {
+    return new Session(new ReadAhead(readAheadMax));
+  }
+
   /**
    * Reads up to {@code dst.remaining()} bytes at {@code offset}; returns the count (0 at or past the end).
-   * With a non-null {@code ra}, prefetches the reader's window beyond the last chunk touched.
+   * With a non-null {@code session}, prefetches its read-ahead window beyond the last chunk touched.
    */
-  public int read(ObjectInfo object, long offset, ByteBuffer dst, ReadAhead ra) throws IOException {
+  public int read(ObjectInfo object, long offset, ByteBuffer dst, Session session) throws IOException {
     long size = object.size();
     if (offset >= size || !dst.hasRemaining()) {
       return 0;
@@ -63,6 +77,36 @@ public final class ObjectReader {
     ChunkManifest m = manifest(object);
     long cs = m.chunkSize() > 0 ? m.chunkSize() : size;
     int want = (int) Math.min(dst.remaining(), size - offset);
+    FileChannel inPlace = session != null ? session.channel(object, this) : null;
+    if (inPlace == null && session == null) {
+      try (FileChannel once = engine.store().openLocal(object.key(), object.version())) {
+        if (once != null) {
+          return readInPlace(object, m, cs, once, offset, dst, want);
+        }
+      }
+    }
+    int done = inPlace != null ? readInPlace(object, m, cs, inPlace, offset, dst, want)
+        : readCached(object, m, cs, offset, dst, want);
+    if (session != null) {
+      ReadAhead ra = session.readAhead();
+      int window = ra.onRead(offset, done, cs);
+      int last = (int) ((offset + done - 1) / cs);
+      int chunks = (int) ((size + cs - 1) / cs);
+      for (int i = last + 1; i <= last + window && i < chunks; i++) {
+        long s = i * cs;
+        if (inPlace == null) {
+          cache.prefetch(id(object, i), (int) Math.min(cs, size - s), fetcher(object, m, i));
+        } else if (checked(m, i)) {
+          cache.prefetch(id(object, i), (int) Math.min(cs, size - s), fetcher(object, m, i), true);
+        }
+      }
+    }
+    return done;
+  }
+
+  private int readCached(ObjectInfo object, ChunkManifest m, long cs, long offset, ByteBuffer dst, int want)
+      throws IOException {
+    long size = object.size();
     int done = 0;
     while (done < want) {
       long pos = offset + done;
@@ -78,16 +122,90 @@ public final class ObjectReader {
       done += n;
     }
     dst.position(dst.position() + done);
-    if (ra != null) {
-      int window = ra.onRead(offset, done, cs);
-      int last = (int) ((offset + done - 1) / cs);
-      int chunks = (int) ((size + cs - 1) / cs);
-      for (int i = last + 1; i <= last + window && i < chunks; i++) {
-        long s = i * cs;
-        cache.prefetch(id(object, i), (int) Math.min(cs, size - s), fetcher(object, m, i));
+    return done;
+  }
+
+  /** Verifies the chunks of {@code [offset, offset+want)} (once each), then reads them from {@code ch}. */
+  private int readInPlace(ObjectInfo object, ChunkManifest m, long cs, FileChannel ch, long offset,
+      ByteBuffer dst, int want) throws IOException {
+    long size = object.size();
+    for (int i = (int) (offset / cs); i <= (int) ((offset + want - 1) / cs); i++) {
+      if (checked(m, i)) {
+        cache.verify(id(object, i), (int) Math.min(cs, size - i * cs), fetcher(object, m, i));
       }
     }
-    return done;
+    ByteBuffer view = dst.slice(dst.position(), want);
+    while (view.hasRemaining()) {
+      int r = ch.read(view, offset + view.position());
+      if (r <= 0) {
+        throw new IOException(object.key() + " (version " + object.version() + ") ended at "
+            + (offset + view.position()) + " in the store, before its size " + size);
+      }
+    }
+    dst.position(dst.position() + want);
+    return want;
+  }
+
+  /** True if chunk {@code index} has a checksum to verify against (and verifying is on). */
+  private boolean checked(ChunkManifest m, int index) {
+    return m.expected(index) != null && engine.config().verifyChecksums();
+  }
+
+  /**
+   * What one open handle keeps between reads: its read-ahead window, and the store file of the object
+   * version it reads in place (opened at the first read; a handle that sees a new version opens that one and
+   * keeps the old open until {@link #close}, since a read of it may still be running).
+   */
+  public static final class Session implements AutoCloseable {
+    private final ReadAhead readAhead;
+    private final List<FileChannel> retired = new ArrayList<>();
+    private String openFor;
+    private FileChannel channel;
+    private boolean closed;
+
+    Session(ReadAhead readAhead) {
+      this.readAhead = readAhead;
+    }
+
+    public ReadAhead readAhead() {
+      return readAhead;
+    }
+
+    /** The open store file of this object version, or null if the store does not offer one. */
+    synchronized FileChannel channel(ObjectInfo object, ObjectReader reader) throws IOException {
+      String want = object.key() + "\0" + object.version();
+      if (want.equals(openFor)) {
+        return channel;
+      }
+      if (closed) {
+        throw new java.nio.channels.ClosedChannelException();
+      }
+      FileChannel ch = reader.engine.store().openLocal(object.key(), object.version());
+      if (channel != null) {
+        retired.add(channel);
+      }
+      channel = ch;
+      openFor = want;
+      return ch;
+    }
+
+    /** Closes the store files opened (read-only: a failure to close them loses nothing). */
+    @Override
+    public synchronized void close() {
+      closed = true;
+      if (channel != null) {
+        retired.add(channel);
+        channel = null;
+      }
+      for (FileChannel c : retired) {
+        try {
+          c.close();
+        } catch (IOException e) {
+          // nothing was written through it
+        }
+      }
+      retired.clear();
+    }
   }
 
   private static ChunkCache.ChunkId id(ObjectInfo o, int index) {

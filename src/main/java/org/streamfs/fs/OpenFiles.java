@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streamfs.cache.ObjectReader;
-import org.streamfs.cache.ReadAhead;
 import org.streamfs.staging.StagedFile;
 import org.streamfs.staging.Staging;
 import org.streamfs.store.ObjectInfo;
@@ -36,7 +35,7 @@ import org.streamfs.transfer.StreamingManager;
 final class OpenFiles {
   private static final Logger LOG = LoggerFactory.getLogger(OpenFiles.class);
 
-  record Handle(long id, LiveFile file, boolean writable, ReadAhead readAhead) {}
+  record Handle(long id, LiveFile file, boolean writable, ObjectReader.Session reads) {}
 
   private final StreamingManager engine;
   private final org.streamfs.transfer.Namespace namespace;
@@ -155,7 +154,7 @@ final class OpenFiles {
 
   private long register(LiveFile f, boolean write) {
     long id = nextHandle.getAndIncrement();
-    handles.put(id, new Handle(id, f, write, new ReadAhead(readAheadMax)));
+    handles.put(id, new Handle(id, f, write, reader.session(readAheadMax)));
     return id;
   }
 
@@ -217,7 +216,7 @@ final class OpenFiles {
             + f.failure.getMessage(), f.failure);
       }
       if (s == null) {
-        return base == null ? 0 : reader.read(base, offset, dst, h.readAhead());
+        return base == null ? 0 : reader.read(base, offset, dst, h.reads());
       }
       CompletableFuture<ObjectInfo> committing;
       synchronized (f) {
@@ -365,6 +364,7 @@ final class OpenFiles {
     if (h == null) {
       return;
     }
+    h.reads().close();
     LiveFile f = h.file();
     synchronized (f) {
       f.handles--;

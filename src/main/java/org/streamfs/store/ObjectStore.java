@@ -3,6 +3,7 @@ package org.streamfs.store;
 import java.io.Closeable;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.List;
 import java.util.Map;
 
@@ -52,6 +53,17 @@ public interface ObjectStore extends Closeable {
    * object's version differs. The caller closes the stream.
    */
   InputStream read(String key, long offset, long length, String ifVersion) throws StoreException;
+
+  /**
+   * For a store whose objects are plain files on this machine: a read-only channel onto the file that holds
+   * version {@code ifVersion} of the object (PRECONDITION_FAILED if it holds another version now, NOT_FOUND
+   * if it is absent), which the caller closes; null for every other store. The mount reads such objects in
+   * place instead of copying their chunks into its cache: a cache on the same disk as the store only doubles
+   * the writes. A store or decorator that changes or inspects the bytes {@link #read} returns gives null.
+   */
+  default FileChannel openLocal(String key, String ifVersion) throws StoreException {
+    return null;
+  }
 
   /** Stores a small object whole and atomically (directory markers, symlinks, small files). */
   ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException;

@@ -2,6 +2,7 @@ package org.streamfs.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -78,6 +79,85 @@ class ChunkCacheTest {
     ChunkCache again = new ChunkCache(dir, 1000, 2, pool);
     assertTrue(again.contains(new ChunkCache.ChunkId("k", "v", 0)));
     assertEquals(10, again.size());
+  }
+
+  @Test
+  void verifyingForReadsInPlaceFetchesOnceAndWritesNothing() throws Exception {
+    ChunkCache c = new ChunkCache(dir, 1000, 2, pool);
+    AtomicInteger fetches = new AtomicInteger();
+    java.util.concurrent.CountDownLatch inFetch = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    ChunkCache.Fetcher slow = dst -> {
+      fetches.incrementAndGet();
+      inFetch.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        throw new java.io.InterruptedIOException();
+      }
+      dst.put(new byte[dst.remaining()]);
+    };
+    ChunkCache.ChunkId id = new ChunkCache.ChunkId("k", "v", 3);
+    ExecutorService readers = Executors.newFixedThreadPool(2);
+    try {
+      var first = readers.submit(() -> {
+        c.verify(id, 100, slow);
+        return null;
+      });
+      inFetch.await();
+      var second = readers.submit(() -> {
+        c.verify(id, 100, slow);
+        return null;
+      });
+      Thread.sleep(100);
+      assertFalse(second.isDone(), "a second reader waits for the verification on its way");
+      release.countDown();
+      first.get();
+      second.get();
+    } finally {
+      readers.shutdownNow();
+    }
+    c.verify(id, 100, slow);
+    assertEquals(1, fetches.get(), "one fetch for three verifications");
+    assertTrue(c.verified(id));
+    assertFalse(c.contains(id), "a chunk read in place is not copied into the cache");
+    assertEquals(0, c.size());
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(0, files.count(), "nothing written to the cache directory");
+    }
+  }
+
+  @Test
+  void aFailedVerificationIsNotRemembered() throws Exception {
+    ChunkCache c = new ChunkCache(dir, 1000, 2, pool);
+    ChunkCache.ChunkId id = new ChunkCache.ChunkId("k", "v", 0);
+    assertThrows(java.io.IOException.class, () -> c.verify(id, 10, dst -> {
+      throw new java.io.IOException("checksum mismatch");
+    }));
+    assertFalse(c.verified(id));
+    AtomicInteger fetches = new AtomicInteger();
+    c.verify(id, 10, filled((byte) 1, fetches));
+    assertEquals(1, fetches.get(), "the next read verifies again");
+    assertTrue(c.verified(id));
+  }
+
+  @Test
+  void aCachedChunkWhoseFileWasRemovedIsFetchedAgain() throws Exception {
+    ChunkCache c = new ChunkCache(dir, 1000, 2, pool);
+    AtomicInteger fetches = new AtomicInteger();
+    ChunkCache.ChunkId id = new ChunkCache.ChunkId("k", "v", 0);
+    ByteBuffer out = ByteBuffer.allocate(10);
+    c.read(id, 10, 0, out, filled((byte) 4, fetches));
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.toList()) {
+        Files.delete(p);
+      }
+    }
+    out.clear();
+    assertEquals(10, c.read(id, 10, 0, out, filled((byte) 5, fetches)));
+    assertEquals(2, fetches.get());
+    assertEquals(5, out.get(0), "the refetched bytes, not an error");
+    assertEquals(10, c.size(), "the entry is counted once");
   }
 
   @Test

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The two FUSE bindings: libfuse3 (the default where it is installed) and jnr-fuse over libfuse2 ({@code -o
  * libfuse2}, and the fallback), plus libfuse3 with the kernel's writeback cache ({@code -o writeback}). The
  * full suites (MountIT, CrashResumeIT...) run on the default; this drives the same ordinary tools through
- * each of the others, and checks which library each mount really used and that libfuse3 got 1 MiB writes.
+ * each of the others, and checks which library each mount really used, that libfuse3 got 1 MiB writes and
+ * that a local store is read in place.
  */
 class BindingsMountIT {
   @TempDir
@@ -43,6 +44,9 @@ class BindingsMountIT {
     Mounted.Result sync = m.cli("sync", m.mnt.toString());
     assertEquals(0, sync.code(), sync.out());
     m.sh("cmp src.bin store/f.bin && test ! -e store/d");
+    // a local store is read in place: nothing is copied into the chunk cache
+    m.sh("cat mnt/f.bin > /dev/null");
+    m.sh("test -z \"$(ls -A " + m.state.resolve("cache") + ")\"");
   }
 
   @Test

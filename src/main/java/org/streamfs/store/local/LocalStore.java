@@ -137,6 +137,29 @@ public final class LocalStore implements ObjectStore {
       checkVersion(key, dir.version(), ifVersion);
       return InputStream.nullInputStream();
     }
+    FileChannel ch = openVersion(key, p, ifVersion);
+    try {
+      long size = ch.size();
+      long start = Math.min(offset, size);
+      long end = length < 0 ? size : Math.min(size, start + length);
+      ch.position(start);
+      return new RangeStream(Channels.newInputStream(ch), end - start);
+    } catch (IOException e) {
+      closeQuietly(ch);
+      throw LocalErrors.map(key, "reading", e);
+    }
+  }
+
+  @Override
+  public FileChannel openLocal(String key, String ifVersion) throws StoreException {
+    if (key.endsWith("/")) {
+      return null;
+    }
+    return openVersion(key, paths.existing(key), ifVersion);
+  }
+
+  /** Opens the object's file, checking that the file opened is the version asked for (if any). */
+  private FileChannel openVersion(String key, Path p, String ifVersion) throws StoreException {
     FileChannel ch = null;
     try {
       for (int attempt = 0; ; attempt++) {
@@ -145,15 +168,10 @@ public final class LocalStore implements ObjectStore {
         String after = stat(key).version();
         if (before.equals(after) || attempt >= 3) {
           checkVersion(key, after, ifVersion);
-          break;
+          return ch;
         }
         ch.close();
       }
-      long size = ch.size();
-      long start = Math.min(offset, size);
-      long end = length < 0 ? size : Math.min(size, start + length);
-      ch.position(start);
-      return new RangeStream(Channels.newInputStream(ch), end - start);
     } catch (IOException e) {
       closeQuietly(ch);
       if (e instanceof NoSuchFileException) {

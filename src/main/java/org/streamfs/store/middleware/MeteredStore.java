@@ -4,6 +4,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -118,5 +119,10 @@ public final class MeteredStore extends StoreDecorator {
       }
       return n;
     }
+  }
+
+  @Override
+  public FileChannel openLocal(String key, String ifVersion) throws StoreException {
+    return openLocalThrough(key, ifVersion);
   }
 }

@@ -1,5 +1,6 @@
 package org.streamfs.store.middleware;
 
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
@@ -73,5 +74,10 @@ public final class RetryingStore extends StoreDecorator {
         }
       }
     }
+  }
+
+  @Override
+  public FileChannel openLocal(String key, String ifVersion) throws StoreException {
+    return openLocalThrough(key, ifVersion);
   }
 }

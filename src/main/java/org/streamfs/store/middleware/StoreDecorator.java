@@ -2,6 +2,7 @@ package org.streamfs.store.middleware;
 
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.List;
 import java.util.Map;
 import org.streamfs.store.Listing;
@@ -69,6 +70,20 @@ public abstract class StoreDecorator implements ObjectStore {
   @Override
   public InputStream read(String key, long offset, long length, String ifVersion) throws StoreException {
     return around(StoreOp.READ, key, () -> delegate.read(key, offset, length, ifVersion));
+  }
+
+  /**
+   * Null: bytes read in place would bypass what a decorator does to {@link #read} (count, corrupt, delay).
+   * A decorator that only surrounds calls hands the wrapped store's channel on with {@link #openLocalThrough}.
+   */
+  @Override
+  public FileChannel openLocal(String key, String ifVersion) throws StoreException {
+    return null;
+  }
+
+  /** The wrapped store's {@link #openLocal}, run through {@link #around} as a read. */
+  protected final FileChannel openLocalThrough(String key, String ifVersion) throws StoreException {
+    return around(StoreOp.READ, key, () -> delegate.openLocal(key, ifVersion));
   }
 
   @Override

@@ -2,6 +2,7 @@ package org.streamfs.store.middleware;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -144,5 +145,10 @@ public final class TimeoutStore extends StoreDecorator {
   public void close() {
     workers.shutdownNow();
     super.close();
+  }
+
+  @Override
+  public FileChannel openLocal(String key, String ifVersion) throws StoreException {
+    return openLocalThrough(key, ifVersion);
   }
 }

@@ -3,6 +3,7 @@ package org.streamfs.transfer.codec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -233,16 +234,35 @@ public final class SealingStore implements ObjectStore {
     return false;
   }
 
+  /** The object's info from the inner store; PRECONDITION_FAILED if it is not version {@code ifVersion}. */
+  private ObjectInfo statPinned(String key, String ifVersion) throws StoreException {
+    ObjectInfo o = inner.stat(key);
+    if (ifVersion != null && !ifVersion.equals(o.version())) {
+      throw new StoreException(Kind.PRECONDITION_FAILED, key, "object changed: version " + o.version()
+          + ", expected " + ifVersion);
+    }
+    return o;
+  }
+
+  /** The inner store's channel for an object stored as it is (not sealed); null for a sealed one. */
+  @Override
+  public FileChannel openLocal(String key, String ifVersion) throws StoreException {
+    if (ifVersion == null) {
+      return null;
+    }
+    Status s = status.get(cacheKey(key, ifVersion));
+    if (s == null) {
+      s = status(statPinned(key, ifVersion), false);
+    }
+    return s.sealed ? null : inner.openLocal(key, ifVersion);
+  }
+
   @Override
   public InputStream read(String key, long offset, long length, String ifVersion) throws StoreException {
     Status s = ifVersion == null ? null : status.get(cacheKey(key, ifVersion));
     String version = ifVersion;
     if (s == null) {
-      ObjectInfo o = inner.stat(key);
-      if (ifVersion != null && !ifVersion.equals(o.version())) {
-        throw new StoreException(Kind.PRECONDITION_FAILED, key, "object changed: version " + o.version()
-            + ", expected " + ifVersion);
-      }
+      ObjectInfo o = statPinned(key, ifVersion);
       version = o.version();
       s = status(o, false);
     }

@@ -3,6 +3,8 @@ package org.streamfs.transfer.codec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,6 +118,30 @@ class SealedEngineTest {
     ByteBuffer dst = ByteBuffer.allocate(CHUNK);
     engine.fetchChunk(info, m, 3, dst);
     assertArrayEquals(Arrays.copyOfRange(data, 3 * CHUNK, 4 * CHUNK), dst.array());
+  }
+
+  @ParameterizedTest
+  @MethodSource("modes")
+  void onlyAnObjectStoredAsItIsIsOfferedForReadingInPlace(CodecOptions opts) throws Exception {
+    engine = engine(opts);
+    byte[] data = Sealed.text(2 * CHUNK + 5, 2);
+    engine.uploadFile(file("src.json", data), "docs/in-place.json", null, Map.of());
+    ObjectInfo info = engine.store().stat("docs/in-place.json");
+    try (java.nio.channels.FileChannel ch = engine.store().openLocal(info.key(), info.version())) {
+      if (opts.isPlain()) {
+        assertNotNull(ch, "a plain object in a local store is read in place");
+        ByteBuffer all = ByteBuffer.allocate(data.length);
+        while (all.hasRemaining() && ch.read(all, all.position()) > 0) {
+          // read it all
+        }
+        assertArrayEquals(data, all.array());
+      } else {
+        assertNull(ch, "sealed bytes must go through the codec, never be read in place");
+      }
+    }
+    StoreException stale = assertThrows(StoreException.class,
+        () -> engine.store().openLocal(info.key(), "not-" + info.version()));
+    assertEquals(StoreException.Kind.PRECONDITION_FAILED, stale.kind());
   }
 
   @ParameterizedTest

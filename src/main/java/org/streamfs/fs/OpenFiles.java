@@ -45,6 +45,15 @@ final class OpenFiles {
   private final int readAheadMax;
   private final Map<String, LiveFile> live = new ConcurrentHashMap<>();
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
+  /** Per key, the stored version the kernel may hold pages of (the one its last open saw); bounded. */
+  private final Map<String, String> kernelCached = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > 4096;
+    }
+  };
   private final AtomicLong nextHandle = new AtomicLong(1);
   private final Commits commits;
 
@@ -164,6 +173,26 @@ final class OpenFiles {
       throw new FsException(Errno.EBADF, "no open file with handle " + fh);
     }
     return h;
+  }
+
+  /**
+   * Whether the kernel may keep the pages it cached for this file when this handle opens it
+   * (FOPEN_KEEP_CACHE), so a warm read never reaches the daemon: only for a read-only handle on a stored
+   * version equal to the one the previous open of the key saw, with nothing staged. A new version (written
+   * here or by another tool), a writer or a file being written drops them, as without the flag.
+   */
+  boolean keepCache(long fh) throws FsException {
+    Handle h = handle(fh);
+    LiveFile f = h.file();
+    String version;
+    synchronized (f) {
+      version = h.writable() || f.staged != null || f.uploading != null || f.base == null ? null
+          : f.base.version();
+    }
+    synchronized (kernelCached) {
+      String before = version == null ? kernelCached.remove(f.key) : kernelCached.put(f.key, version);
+      return version != null && version.equals(before);
+    }
   }
 
   private void startSessionLocked(LiveFile f) throws IOException {

@@ -118,6 +118,11 @@ public final class StreamFs {
       return fresh;
     }, write);
   }
+  /** Whether the kernel may keep its cached pages of the file this handle opened (see OpenFiles). */
+  public boolean keepCache(long fh) throws IOException {
+    return files.keepCache(fh);
+  }
+
 
   public int read(long fh, long offset, ByteBuffer dst) throws IOException {
     return files.read(fh, offset, dst);

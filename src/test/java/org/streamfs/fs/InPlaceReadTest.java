@@ -24,7 +24,8 @@ import org.streamfs.store.ObjectInfo;
 /**
  * Reads of a local-directory store without FUSE: objects are read in place (verified once per chunk, never
  * copied into the chunk cache), a chunk rotten in the store is an error rather than wrong bytes, an open
- * handle keeps reading the version it opened.
+ * handle keeps reading the version it opened, and the kernel is told to keep its cached pages only for an
+ * unchanged version.
  */
 class InPlaceReadTest {
   static final int CHUNK = 64 * 1024;
@@ -114,6 +115,31 @@ class InPlaceReadTest {
       b.clear();
       f.fs.read(fh, 0, b);
       assertArrayEquals(Arrays.copyOf(v1, CHUNK), b.array(), "the handle's file is the version it verified");
+    } finally {
+      f.fs.release(fh);
+    }
+  }
+
+  @Test
+  void theKernelKeepsItsPagesOnlyForAnUnchangedVersion() throws Exception {
+    f.put("/k.bin", random(3 * CHUNK, 5));
+    f.sync();
+    assertEquals(false, keepsCache(0), "first open of a version: the kernel drops what it had");
+    assertEquals(true, keepsCache(0), "same version again: its pages are still right");
+    f.put("/k.bin", random(3 * CHUNK, 6));
+    f.sync();
+    assertEquals(false, keepsCache(0), "a new version written through the mount");
+    assertEquals(true, keepsCache(0));
+    assertEquals(false, keepsCache(2), "a writer never keeps them");
+    assertEquals(false, keepsCache(0), "nor the first reader after a writer");
+    Files.write(f.storeDir.resolve("k.bin"), random(3 * CHUNK, 7)); // another tool, in place
+    assertEquals(false, keepsCache(0), "a new version written by another tool");
+  }
+
+  private boolean keepsCache(int flags) throws IOException {
+    long fh = f.fs.open("/k.bin", flags);
+    try {
+      return f.fs.keepCache(fh);
     } finally {
       f.fs.release(fh);
     }

@@ -53,6 +53,9 @@ public interface LibFuse3 {
 
   /** struct fuse_file_info. */
   int FI_FLAGS = 0;
+  /** The bit-field word after flags: writepage (bit 0), direct_io (1), keep_cache (2), ... */
+  int FI_BITS = 4;
+  int FI_KEEP_CACHE = 1 << 2;
   int FI_FH = 16;
 
   /** struct fuse_context. */

@@ -24,6 +24,11 @@ import org.streamfs.fs.StreamFs;
  * with libfuse's multi-threaded loop would be created per call on freshly attached Java threads).
  */
 public final class StreamFuse extends FuseStubFS {
+  /** libfuse 2.9's struct fuse_file_info on x86_64: flags, fh_old, writepage, then the bit-fields. */
+  private static final int FI2_BITS = 20;
+  private static final int FI2_KEEP_CACHE = 1 << 1;
+  private static final boolean KEEP_CACHE_KNOWN = "amd64".equals(System.getProperty("os.arch"))
+      || "x86_64".equals(System.getProperty("os.arch"));
 
   private final StreamFs fs;
   private final boolean xattrs;
@@ -211,7 +216,13 @@ public final class StreamFuse extends FuseStubFS {
   @Override
   public int open(String path, FuseFileInfo fi) {
     return FuseCall.run("open", path, () -> {
-      fi.fh.set(fs.open(path, fi.flags.get()));
+      long fh = fs.open(path, fi.flags.get());
+      fi.fh.set(fh);
+      if (KEEP_CACHE_KNOWN && fs.keepCache(fh)) {
+        // jnr-fuse maps the bit-fields as padding: libfuse 2.9's word after writepage, keep_cache is bit 1
+        Pointer p = jnr.ffi.Struct.getMemory(fi);
+        p.putInt(FI2_BITS, p.getInt(FI2_BITS) | FI2_KEEP_CACHE);
+      }
       return 0;
     });
   }

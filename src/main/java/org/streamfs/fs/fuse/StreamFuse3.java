@@ -300,6 +300,9 @@ final class StreamFuse3 {
         }
       }
       fi.putLong(LibFuse3.FI_FH, fh);
+      if (fs.keepCache(fh)) {
+        fi.putInt(LibFuse3.FI_BITS, fi.getInt(LibFuse3.FI_BITS) | LibFuse3.FI_KEEP_CACHE);
+      }
       return 0;
     });
   }

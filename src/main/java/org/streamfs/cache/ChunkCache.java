@@ -178,6 +178,25 @@ public final class ChunkCache {
     }
   }
 
+  /**
+   * Reads ahead without recording anything: runs {@code fetcher} into a pooled buffer on the prefetch pool
+   * and drops the bytes (a chunk read in place and already verified: this only pulls the store file into
+   * the page cache ahead of the reader). Dropped when the pool is busy.
+   */
+  public void readAhead(int chunkLength, Fetcher fetcher) {
+    try {
+      prefetchPool.execute(() -> {
+        try {
+          fetchInto(null, chunkLength, fetcher);
+        } catch (IOException | RuntimeException e) {
+          LOG.debug("read-ahead failed: {}", e.toString());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // pool busy: a read-ahead is only a hint
+    }
+  }
+
   /** True if the chunk is cached now. */
   public boolean contains(ChunkId id) {
     synchronized (lru) {

@@ -94,10 +94,14 @@ public final class ObjectReader {
       int chunks = (int) ((size + cs - 1) / cs);
       for (int i = last + 1; i <= last + window && i < chunks; i++) {
         long s = i * cs;
+        int len = (int) Math.min(cs, size - s);
         if (inPlace == null) {
-          cache.prefetch(id(object, i), (int) Math.min(cs, size - s), fetcher(object, m, i));
-        } else if (checked(m, i)) {
-          cache.prefetch(id(object, i), (int) Math.min(cs, size - s), fetcher(object, m, i), true);
+          cache.prefetch(id(object, i), len, fetcher(object, m, i));
+        } else if (checked(m, i) && !cache.verified(id(object, i))) {
+          cache.prefetch(id(object, i), len, fetcher(object, m, i), true);
+        } else if (session.firstReadAhead(i)) {
+          FileChannel ch = inPlace;
+          cache.readAhead(len, buf -> readFully(ch, s, buf));
         }
       }
     }
@@ -135,15 +139,24 @@ public final class ObjectReader {
       }
     }
     ByteBuffer view = dst.slice(dst.position(), want);
-    while (view.hasRemaining()) {
-      int r = ch.read(view, offset + view.position());
-      if (r <= 0) {
-        throw new IOException(object.key() + " (version " + object.version() + ") ended at "
-            + (offset + view.position()) + " in the store, before its size " + size);
-      }
+    try {
+      readFully(ch, offset, view);
+    } catch (java.io.EOFException e) {
+      throw new IOException(object.key() + " (version " + object.version() + ") ended at "
+          + (offset + view.position()) + " in the store, before its size " + size);
     }
     dst.position(dst.position() + want);
     return want;
+  }
+
+  /** Fills {@code dst} from {@code ch} at {@code offset}; EOFException if the file ends first. */
+  private static void readFully(FileChannel ch, long offset, ByteBuffer dst) throws IOException {
+    int start = dst.position();
+    while (dst.hasRemaining()) {
+      if (ch.read(dst, offset + dst.position() - start) <= 0) {
+        throw new java.io.EOFException();
+      }
+    }
   }
 
   /** True if chunk {@code index} has a checksum to verify against (and verifying is on). */
@@ -161,6 +174,7 @@ public final class ObjectReader {
     private final List<FileChannel> retired = new ArrayList<>();
     private String openFor;
     private FileChannel channel;
+    private int readAheadDone = -1;
     private boolean closed;
 
     Session(ReadAhead readAhead) {
@@ -186,7 +200,17 @@ public final class ObjectReader {
       }
       channel = ch;
       openFor = want;
+      readAheadDone = -1;
       return ch;
+    }
+
+    /** True the first time chunk {@code index} (beyond those before it) is read ahead for this version. */
+    synchronized boolean firstReadAhead(int index) {
+      if (index <= readAheadDone) {
+        return false;
+      }
+      readAheadDone = index;
+      return true;
     }
 
     /** Closes the store files opened (read-only: a failure to close them loses nothing). */

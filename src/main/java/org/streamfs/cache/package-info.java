@@ -10,5 +10,11 @@
  * through the cache, touching only the chunks needed; {@code ReadAhead} gives a sequential reader a window
  * that doubles per chunk (1, 2, 4 ... up to a cap) and a random reader none. Prefetches run on a bounded
  * pool and are dropped when it is busy; memory is bounded by the fetch-buffer semaphore.
+ *
+ * <p>A store whose objects are files on this machine (the local-directory store) is not cached: copying
+ * its chunks to a cache on the same disk only doubled the writes of a cold read. {@code ObjectReader} reads
+ * such objects in place from the file each handle keeps open ({@code ObjectStore.openLocal}); every chunk is
+ * still verified once before its bytes are served ({@code ChunkCache.verify}, remembered in memory), and the
+ * read-ahead window verifies ahead, or only pulls the file into the page cache once verified.
  */
 package org.streamfs.cache;

@@ -244,17 +244,33 @@ public final class SealingStore implements ObjectStore {
     return o;
   }
 
-  /** The inner store's channel for an object stored as it is (not sealed); null for a sealed one. */
+  /**
+   * The inner store's channel for an object stored as it is (not sealed); null for a sealed one. The inner
+   * store is asked first, so a store that has no local files (S3, CouchDB) costs no status lookup.
+   */
   @Override
   public FileChannel openLocal(String key, String ifVersion) throws StoreException {
     if (ifVersion == null) {
       return null;
     }
-    Status s = status.get(cacheKey(key, ifVersion));
-    if (s == null) {
-      s = status(statPinned(key, ifVersion), false);
+    FileChannel ch = inner.openLocal(key, ifVersion);
+    if (ch == null) {
+      return null;
     }
-    return s.sealed ? null : inner.openLocal(key, ifVersion);
+    try {
+      Status s = status.get(cacheKey(key, ifVersion));
+      if (s == null) {
+        s = status(statPinned(key, ifVersion), false);
+      }
+      if (!s.sealed) {
+        return ch;
+      }
+    } catch (StoreException | RuntimeException e) {
+      closeQuietly(ch);
+      throw e;
+    }
+    closeQuietly(ch);
+    return null;
   }
 
   @Override
@@ -420,5 +436,13 @@ public final class SealingStore implements ObjectStore {
   @Override
   public String toString() {
     return "SealingStore[" + describe() + "]";
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (java.io.IOException e) {
+      // read-only: nothing to lose
+    }
   }
 }

@@ -24,6 +24,7 @@ import org.streamfs.transfer.StreamingManager;
  * the key is replaced meanwhile.
  */
 public final class ObjectReader {
+  private static final int READ_SLICE = 256 * 1024;
   private final StreamingManager engine;
   private final ChunkCache cache;
   private final Map<String, ChunkManifest> manifests = new LinkedHashMap<>(64, 0.75f, true) {
@@ -149,13 +150,20 @@ public final class ObjectReader {
     return want;
   }
 
-  /** Fills {@code dst} from {@code ch} at {@code offset}; EOFException if the file ends first. */
+  /**
+   * Fills {@code dst} from {@code ch} at {@code offset}; EOFException if the file ends first. In slices of at
+   * most 256 KiB: for a heap buffer the JDK reads through a temporary direct buffer of the slice's size, and
+   * the launchers cap the ones it keeps at 256 KiB (a chunk-sized one would be allocated and zeroed per read).
+   */
   private static void readFully(FileChannel ch, long offset, ByteBuffer dst) throws IOException {
     int start = dst.position();
     while (dst.hasRemaining()) {
-      if (ch.read(dst, offset + dst.position() - start) <= 0) {
+      ByteBuffer slice = dst.slice(dst.position(), Math.min(READ_SLICE, dst.remaining()));
+      int n = ch.read(slice, offset + dst.position() - start);
+      if (n <= 0) {
         throw new java.io.EOFException();
       }
+      dst.position(dst.position() + n);
     }
   }
 

@@ -45,15 +45,7 @@ final class OpenFiles {
   private final int readAheadMax;
   private final Map<String, LiveFile> live = new ConcurrentHashMap<>();
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
-  /** Per key, the stored version the kernel may hold pages of (the one its last open saw); bounded. */
-  private final Map<String, String> kernelCached = new java.util.LinkedHashMap<>(64, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-      return size() > 4096;
-    }
-  };
+  private final KernelPages kernelPages = new KernelPages();
   private final AtomicLong nextHandle = new AtomicLong(1);
   private final Commits commits;
 
@@ -189,10 +181,7 @@ final class OpenFiles {
       version = h.writable() || f.staged != null || f.uploading != null || f.base == null ? null
           : f.base.version();
     }
-    synchronized (kernelCached) {
-      String before = version == null ? kernelCached.remove(f.key) : kernelCached.put(f.key, version);
-      return version != null && version.equals(before);
-    }
+    return kernelPages.keep(f.key, version);
   }
 
   private void startSessionLocked(LiveFile f) throws IOException {

@@ -248,6 +248,11 @@ final class StagedUploadImpl implements StagedUpload {
     }
   }
 
+  /** The store no longer knows this upload: the next part begins a new one, and every part is sent again. */
+  synchronized void forgetUpload() {
+    uploadId = null;
+  }
+
   private synchronized String ensureUploadId() throws IOException {
     if (uploadId == null) {
       String key = key();

@@ -203,6 +203,13 @@ final class StagedUploads {
         if (e.kind() != StoreException.Kind.NOT_FOUND) {
           throw e;
         }
+        // The store no longer knows the upload: it was completed just before the daemon stopped (the
+        // object is then already whole in the store, the catalog did not hear of it), or it expired. The
+        // staged file is whole (fsynced at close), so it is sent again under a new upload: a closed file
+        // never fails for this.
+        LOG.info("upload {} of {} is gone from the store (completed just before the stop, or expired);"
+            + " sending the staged file again", op.uploadId(), op.key());
+        u.forgetUpload();
       }
     }
     LOG.info("resuming upload of {} ({}): {} parts held by the store", op.key(), op.operationId(), remote.size());

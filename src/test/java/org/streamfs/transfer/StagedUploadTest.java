@@ -170,6 +170,40 @@ class StagedUploadTest {
   }
 
   @Test
+  void uploadTheStoreCompletedJustBeforeTheCrashStillEndsCompleted() throws Exception {
+    Path staging = tmp.resolve("s5");
+    byte[] data = bytes(5 * CHUNK, 7);
+    store.delay(FaultyStore.on(StoreOp.COMPLETE_UPLOAD), Duration.ofSeconds(60));
+    StagedUpload u = m.openStagedUpload("done.bin", staging, null, Map.of());
+    write(staging, 0, data);
+    for (int i = 0; i < 5; i++) {
+      u.markDirty(i);
+    }
+    u.commit(data.length, Map.of());
+    String uploadId = null;
+    for (int i = 0; i < 100 && uploadId == null; i++) {
+      Thread.sleep(50);
+      var pending = local.listUploads("");
+      if (!pending.isEmpty() && local.listParts("done.bin", pending.get(0).uploadId()).size() == 5) {
+        uploadId = pending.get(0).uploadId();
+      }
+    }
+    assertTrue(uploadId != null, "all parts uploaded, completion held back");
+    // the store completes the upload (the engine's call got through), then the daemon dies before the
+    // catalog hears of it
+    local.completeUpload("done.bin", uploadId, local.listParts("done.bin", uploadId));
+    m.close();
+    store.clearFaults();
+    m = newManager();
+    m.recoverStagedUploads();
+    assertTrue(m.awaitCommitted(Duration.ofSeconds(20)));
+    assertEquals(OperationStatus.COMPLETED, m.getOperation(u.operationId()).status(),
+        "a closed file whose upload the store already completed must not end FAILED");
+    assertArrayEquals(data, stored("done.bin"));
+    assertTrue(local.listUploads("").isEmpty(), "no upload left behind");
+  }
+
+  @Test
   void fileOpenAtTheCrashIsRolledBackAndRecoverable() throws Exception {
     byte[] base = bytes(5 * CHUNK, 5);
     ObjectInfo baseInfo = local.put("open.bin", base, Map.of());

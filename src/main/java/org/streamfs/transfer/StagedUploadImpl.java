@@ -350,7 +350,22 @@ final class StagedUploadImpl implements StagedUpload {
     } else {
       String id = ensureUploadId();
       List<PartReceipt> parts = sendRemaining(layout, id, remote, shas);
-      info = ctx.retry.run("complete upload of " + key(), () -> ctx.store.completeUpload(key(), id, parts));
+      try {
+        info = complete(id, parts);
+      } catch (StoreException e) {
+        if (e.kind() != StoreException.Kind.NOT_FOUND) {
+          throw e;
+        }
+        // the upload is gone: typically a completion that went through but whose reply was lost, so the
+        // retry found nothing to complete. The staged file is whole: send it again under a new upload.
+        LOG.info("upload {} of {} is gone from the store at completion; sending the staged file again", id,
+            key());
+        saga.forgetUpload(o.operationId(), id);
+        forgetUpload();
+        id = ensureUploadId();
+        shas.clear();
+        info = complete(id, sendRemaining(layout, id, Map.of(), shas));
+      }
       saga.forgetUpload(o.operationId(), id);
       if (!meta.equals(initialMeta) && !meta.isEmpty()) {
         ObjectInfo done = info;
@@ -367,6 +382,10 @@ final class StagedUploadImpl implements StagedUpload {
       op = op.withChecksum(wholeSha);
     }
     return info;
+  }
+
+  private ObjectInfo complete(String id, List<PartReceipt> parts) throws IOException {
+    return ctx.retry.run("complete upload of " + key(), () -> ctx.store.completeUpload(key(), id, parts));
   }
 
   /**

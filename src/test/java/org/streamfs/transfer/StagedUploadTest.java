@@ -24,6 +24,7 @@ import org.streamfs.model.OperationKind;
 import org.streamfs.model.OperationStatus;
 import org.streamfs.model.StreamingOperation;
 import org.streamfs.store.ObjectInfo;
+import org.streamfs.store.StoreException;
 import org.streamfs.store.local.LocalStore;
 import org.streamfs.store.middleware.StoreOp;
 import org.streamfs.testing.FaultyStore;
@@ -201,6 +202,24 @@ class StagedUploadTest {
         "a closed file whose upload the store already completed must not end FAILED");
     assertArrayEquals(data, stored("done.bin"));
     assertTrue(local.listUploads("").isEmpty(), "no upload left behind");
+  }
+
+  @Test
+  void aCompletionWhoseReplyWasLostDoesNotFailTheFile() throws Exception {
+    Path staging = tmp.resolve("s6");
+    byte[] data = bytes(4 * CHUNK + 100, 8);
+    // the store completes the upload but the reply is lost: the retry finds no such upload
+    store.failAfter(FaultyStore.on(StoreOp.COMPLETE_UPLOAD), 1, StoreException.Kind.TRANSIENT);
+    StagedUpload u = m.openStagedUpload("lost.bin", staging, null, Map.of());
+    write(staging, 0, data);
+    for (int i = 0; i < 5; i++) {
+      u.markDirty(i);
+    }
+    u.commit(data.length, Map.of()).get();
+    assertEquals(OperationStatus.COMPLETED, m.getOperation(u.operationId()).status());
+    assertArrayEquals(data, stored("lost.bin"));
+    assertTrue(local.listUploads("").isEmpty(), "no upload left behind");
+    assertEquals(3, store.calls(StoreOp.COMPLETE_UPLOAD), "completed, retried into NOT_FOUND, completed again");
   }
 
   @Test

@@ -353,8 +353,10 @@ final class StagedUploadImpl implements StagedUpload {
       try {
         info = complete(id, parts);
       } catch (StoreException e) {
-        if (e.kind() != StoreException.Kind.NOT_FOUND) {
-          throw e;
+        synchronized (this) {
+          if (e.kind() != StoreException.Kind.NOT_FOUND || aborted) {
+            throw e; // a cancelled upload stays cancelled
+          }
         }
         // the upload is gone: typically a completion that went through but whose reply was lost, so the
         // retry found nothing to complete. The staged file is whole: send it again under a new upload.

@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * the exclusive side, because LMDB allows neither while a transaction of this process is open.
  */
 final class CatalogEnv implements AutoCloseable {
+  static {
+    LmdbNative.prepare(); // before lmdbjava's Library loads the native library
+  }
+
   static final long DEFAULT_MAP_SIZE = 64L << 30;
   static final long MAX_MAP_SIZE = 1L << 40;
   static final int MAX_DBS = 128;

@@ -68,6 +68,12 @@ final class LmdbNative {
           Files.deleteIfExists(tmp);
         }
       }
+      try {
+        System.load(file.toString()); // a home directory mounted noexec must not leave LMDB unloadable
+      } catch (UnsatisfiedLinkError e) {
+        LOG.debug("cached LMDB library {} does not load ({}); lmdbjava extracts its own", file, e.toString());
+        return;
+      }
       System.setProperty(PROP, file.toString());
     } catch (IOException | RuntimeException e) {
       LOG.debug("LMDB library not cached ({}); lmdbjava extracts it to a temporary file", e.toString());

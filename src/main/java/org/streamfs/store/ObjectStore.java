@@ -57,9 +57,9 @@ public interface ObjectStore extends Closeable {
   /**
    * For a store whose objects are plain files on this machine: a read-only channel onto the file that holds
    * version {@code ifVersion} of the object (PRECONDITION_FAILED if it holds another version now, NOT_FOUND
-   * if it is absent), which the caller closes; null for every other store. The mount reads such objects in
-   * place instead of copying their chunks into its cache: a cache on the same disk as the store only doubles
-   * the writes. A store or decorator that changes or inspects the bytes {@link #read} returns gives null.
+   * if it is absent), which the caller closes; null for every other store. A reader may then read the
+   * object in place instead of copying it into a cache on the same disk. A store or decorator that changes
+   * or inspects the bytes {@link #read} returns gives null.
    */
   default FileChannel openLocal(String key, String ifVersion) throws StoreException {
     return null;

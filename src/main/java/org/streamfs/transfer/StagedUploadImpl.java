@@ -248,8 +248,14 @@ final class StagedUploadImpl implements StagedUpload {
     }
   }
 
-  /** The store no longer knows this upload: the next part begins a new one, and every part is sent again. */
-  synchronized void forgetUpload() {
+  /**
+   * The store no longer knows this upload: its abort is no longer owed, and the next part begins a new
+   * upload (every part is sent again).
+   */
+  synchronized void forgetUpload() throws IOException {
+    if (uploadId != null) {
+      saga.forgetUpload(op.operationId(), uploadId);
+    }
     uploadId = null;
   }
 
@@ -362,7 +368,6 @@ final class StagedUploadImpl implements StagedUpload {
         // retry found nothing to complete. The staged file is whole: send it again under a new upload.
         LOG.info("upload {} of {} is gone from the store at completion; sending the staged file again", id,
             key());
-        saga.forgetUpload(o.operationId(), id);
         forgetUpload();
         id = ensureUploadId();
         shas.clear();

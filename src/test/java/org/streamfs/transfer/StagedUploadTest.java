@@ -73,6 +73,16 @@ class StagedUploadTest {
     }
   }
 
+  /** A new staged upload of {@code key} whose staging file holds {@code data}, every chunk marked dirty. */
+  StagedUpload writeWhole(String key, Path staging, byte[] data) throws IOException {
+    StagedUpload u = m.openStagedUpload(key, staging, null, Map.of());
+    write(staging, 0, data);
+    for (int i = 0; i < (data.length + CHUNK - 1) / CHUNK; i++) {
+      u.markDirty(i);
+    }
+    return u;
+  }
+
   byte[] stored(String key) throws IOException {
     try (var in = local.read(key, 0, -1, null)) {
       return in.readAllBytes();
@@ -172,14 +182,9 @@ class StagedUploadTest {
 
   @Test
   void uploadTheStoreCompletedJustBeforeTheCrashStillEndsCompleted() throws Exception {
-    Path staging = tmp.resolve("s5");
     byte[] data = bytes(5 * CHUNK, 7);
     store.delay(FaultyStore.on(StoreOp.COMPLETE_UPLOAD), Duration.ofSeconds(60));
-    StagedUpload u = m.openStagedUpload("done.bin", staging, null, Map.of());
-    write(staging, 0, data);
-    for (int i = 0; i < 5; i++) {
-      u.markDirty(i);
-    }
+    StagedUpload u = writeWhole("done.bin", tmp.resolve("s5"), data);
     u.commit(data.length, Map.of());
     String uploadId = null;
     for (int i = 0; i < 100 && uploadId == null; i++) {
@@ -206,15 +211,10 @@ class StagedUploadTest {
 
   @Test
   void aCompletionWhoseReplyWasLostDoesNotFailTheFile() throws Exception {
-    Path staging = tmp.resolve("s6");
     byte[] data = bytes(4 * CHUNK + 100, 8);
     // the store completes the upload but the reply is lost: the retry finds no such upload
     store.failAfter(FaultyStore.on(StoreOp.COMPLETE_UPLOAD), 1, StoreException.Kind.TRANSIENT);
-    StagedUpload u = m.openStagedUpload("lost.bin", staging, null, Map.of());
-    write(staging, 0, data);
-    for (int i = 0; i < 5; i++) {
-      u.markDirty(i);
-    }
+    StagedUpload u = writeWhole("lost.bin", tmp.resolve("s6"), data);
     u.commit(data.length, Map.of()).get();
     assertEquals(OperationStatus.COMPLETED, m.getOperation(u.operationId()).status());
     assertArrayEquals(data, stored("lost.bin"));

@@ -59,6 +59,10 @@ class BindingsMountIT {
       assertTrue(log.contains("through libfuse3.so.3"), log);
       // libfuse2 caps a request at 128 KiB; libfuse3 negotiates max_pages, so 1 MiB writes arrive whole
       assertTrue(log.contains("write /big.bin 1048576 at 0"), "no 1 MiB write in the debug log");
+      // cp sizes its buffer by the destination's st_blksize (at least 128 KiB): the mount says 1 MiB, so a
+      // plain cp makes an eighth of the round trips it would make at 4 KiB
+      m.sh("test \"$(stat -c %o mnt/big.bin)\" = 1048576 && cp big.bin mnt/cp.bin && cmp big.bin mnt/cp.bin");
+      assertTrue(m.log().contains("write /cp.bin 1048576 at 1048576"), "cp did not write 1 MiB at a time");
     }
   }
 

@@ -98,6 +98,13 @@ public interface LibFuse3 {
   /** rename flags (linux/fs.h). */
   int RENAME_NOREPLACE = 1;
 
+  /**
+   * st_blksize reported for every entry: the largest request the kernel sends us (1 MiB). Tools size their
+   * buffers by it (coreutils' cp and cat use max(128 KiB, st_blksize)), so this turns a `cp` into 1 MiB
+   * writes instead of 128 KiB ones: an eighth of the round trips.
+   */
+  int IO_SIZE = 1 << 20;
+
   /** Encodes {@code a} into a zeroed struct stat (x86_64 layout). */
   static void putStat(Pointer st, org.streamfs.fs.Attr a) {
     st.putLong(ST_NLINK, a.nlink());
@@ -105,7 +112,7 @@ public interface LibFuse3 {
     st.putInt(ST_UID, (int) a.uid());
     st.putInt(ST_GID, (int) a.gid());
     st.putLong(ST_SIZE, a.size());
-    st.putLong(ST_BLKSIZE, 4096);
+    st.putLong(ST_BLKSIZE, IO_SIZE);
     st.putLong(ST_BLOCKS, (a.size() + 511) / 512);
     for (int t : new int[] {ST_ATIM, ST_MTIM, ST_CTIM}) {
       st.putLong(t, a.mtimeSec());

@@ -76,7 +76,7 @@ public final class StreamFuse extends FuseStubFS {
     st.st_uid.set(a.uid());
     st.st_gid.set(a.gid());
     st.st_size.set(a.size());
-    st.st_blksize.set(4096);
+    st.st_blksize.set(128 << 10); // libfuse2 caps writes at 128 KiB (big_writes)
     st.st_blocks.set((a.size() + 511) / 512);
     st.st_mtim.tv_sec.set(a.mtimeSec());
     st.st_mtim.tv_nsec.set(a.mtimeNanos());

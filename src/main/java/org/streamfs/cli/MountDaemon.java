@@ -139,6 +139,10 @@ final class MountDaemon {
             StreamingManager.stagedFileMetadata(op), done, () -> uploadedBytes(engine, op.operationId())));
       }
     }
+    int renames = fs.finishInterruptedRenames();
+    if (renames > 0) {
+      LOG.info("finished {} directory renames the last run left half done", renames);
+    }
     FuseMount mount;
     try {
       mount = FuseMount.start(fs, s.mountpoint(), s.fuseOptions(), s.singleThreaded(), 30_000);

@@ -1,36 +1,92 @@
 package org.streamfs.fs;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamfs.catalog.KvTable;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.transfer.Namespace;
 
 /**
  * Renames a directory in a store that has no rename: files still being written below it are committed and
  * waited for first, then every object below the old prefix (markers included) is copied to the new prefix,
- * and the old keys are deleted deepest first (a marker must be empty to go); live files are re-keyed. Not
- * atomic: a crash in the middle leaves both halves, each object whole.
+ * and the old keys are deleted deepest first (a marker must be empty to go); live files are re-keyed.
+ *
+ * <p>Not atomic, but finished after a crash: the rename is recorded in the catalog ({@code dir-renames})
+ * before the first copy and forgotten after the last delete, and {@link #finishInterrupted} — run by the
+ * mount before it answers — does a recorded rename again. Doing it again is safe at any point of a crash:
+ * every key still under the old prefix is copied (again, if it already was: the source is still the
+ * truth while it exists), and a key is deleted only after all were copied, so a key missing under the old
+ * prefix is already under the new one.
  */
 final class DirRename {
+  private static final Logger LOG = LoggerFactory.getLogger(DirRename.class);
+  private static final AtomicLong SEQ = new AtomicLong();
+  static final String TABLE = "dir-renames";
+
   private final Namespace ns;
   private final OpenFiles files;
+  private final KvTable journal;
 
-  DirRename(Namespace ns, OpenFiles files) {
+  DirRename(Namespace ns, OpenFiles files, KvTable journal) {
     this.ns = ns;
     this.files = files;
+    this.journal = journal;
   }
 
+  /** Renames directory key {@code src} (no trailing slash) to {@code dst}. */
   void run(String src, String dst) throws IOException {
-    String from = src + "/";
-    String to = dst + "/";
-    for (String k : files.keysUnder(from)) {
+    for (String k : files.keysUnder(src + "/")) {
       LiveFile f = files.get(k);
       if (f != null) {
         files.settle(f);
       }
     }
+    byte[] id = String.format("%016x-%08x", System.currentTimeMillis(), SEQ.incrementAndGet() & 0xffffffffL)
+        .getBytes(StandardCharsets.US_ASCII);
+    journal.put(id, (src + "\0" + dst).getBytes(StandardCharsets.UTF_8));
+    move(src, dst);
+    journal.delete(id);
+  }
+
+  /**
+   * Finishes every rename a crash interrupted, oldest first; returns how many. One that fails again (the
+   * store refuses) stays recorded for the next mount and is logged.
+   */
+  int finishInterrupted() {
+    int done = 0;
+    for (Map.Entry<byte[], byte[]> e : journal.scan(new byte[0])) {
+      String v = new String(e.getValue(), StandardCharsets.UTF_8);
+      int cut = v.indexOf('\0');
+      if (cut <= 0 || cut == v.length() - 1) {
+        LOG.warn("dropping an unreadable directory rename record ({} bytes)", e.getValue().length);
+        journal.delete(e.getKey());
+        continue;
+      }
+      String src = v.substring(0, cut);
+      String dst = v.substring(cut + 1);
+      try {
+        LOG.info("finishing the rename of directory {} to {} that the last run left half done", src, dst);
+        move(src, dst);
+        journal.delete(e.getKey());
+        done++;
+      } catch (IOException | RuntimeException ex) {
+        LOG.warn("could not finish the rename of directory {} to {} (tried again at the next mount): {}", src,
+            dst, ex.toString());
+      }
+    }
+    return done;
+  }
+
+  private void move(String src, String dst) throws IOException {
+    String from = src + "/";
+    String to = dst + "/";
     List<ObjectInfo> objects = new ArrayList<>(ns.listAll(from));
     objects.sort(Comparator.comparing(ObjectInfo::key));
     for (ObjectInfo o : objects) {

@@ -26,7 +26,8 @@ import org.streamfs.transfer.StreamingManager;
  * the moment it is created and whole to other store clients only once uploaded. Directories are markers
  * ({@code dir/}) or implied by keys below them; symlinks are small objects whose body is the target;
  * attributes and xattrs are object metadata ({@link Meta}). Rename is copy + delete, object by object for
- * a directory (not atomic). Namespace changes reach the store synchronously.
+ * a directory (not atomic, but recorded so that the next mount finishes one a crash interrupted: {@link
+ * DirRename}). Namespace changes reach the store synchronously.
  */
 public final class StreamFs {
   /** Mount-wide settings: default owner, attribute cache lifetime, read-ahead cap, state dir shown on /. */
@@ -46,6 +47,7 @@ public final class StreamFs {
   private final Options opts;
   private final Lookup lookup;
   private final OpenFiles files;
+  private final DirRename dirRename;
   private final long startSec = Instant.now().getEpochSecond();
 
   public StreamFs(StreamingManager engine, Namespace ns, Staging staging, ObjectReader reader, Options opts) {
@@ -56,6 +58,19 @@ public final class StreamFs {
     this.opts = opts;
     this.lookup = new Lookup(ns, opts.uid(), opts.gid(), opts.attrTtlMillis());
     this.files = new OpenFiles(engine, ns, staging, reader, lookup, opts.readAheadChunks());
+    this.dirRename = new DirRename(ns, files, engine.catalog().table(DirRename.TABLE));
+  }
+
+  /**
+   * Finishes the directory renames a crash left half done (recorded in the catalog); the mount calls it
+   * after adopting resumed uploads and before it answers. Returns how many were finished.
+   */
+  public int finishInterruptedRenames() {
+    int n = dirRename.finishInterrupted();
+    if (n > 0) {
+      lookup.invalidateAll();
+    }
+    return n;
   }
 
   // ---- lookup ----
@@ -268,7 +283,7 @@ public final class StreamFs {
       }
     }
     if (a.isDirectory()) {
-      new DirRename(ns, files).run(src, dst);
+      dirRename.run(src, dst);
       lookup.invalidateAll();
     } else {
       LiveFile f = files.get(src);

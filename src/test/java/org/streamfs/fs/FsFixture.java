@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.streamfs.cache.ChunkCache;
 import org.streamfs.cache.ObjectReader;
 import org.streamfs.catalog.Catalog;
@@ -34,9 +35,14 @@ final class FsFixture implements AutoCloseable {
   private final ThreadPoolExecutor pool;
 
   FsFixture(Path root, long chunkSize, long maxDirty) throws IOException {
+    this(root, chunkSize, maxDirty, UnaryOperator.identity());
+  }
+
+  /** The same over {@code wrap(local store)}, e.g. a FaultyStore that fails the Nth call. */
+  FsFixture(Path root, long chunkSize, long maxDirty, UnaryOperator<ObjectStore> wrap) throws IOException {
     storeDir = root.resolve("store");
     ObjectStore local = LocalStore.open(storeDir, true);
-    store = new MeteredStore(local);
+    store = new MeteredStore(wrap.apply(local));
     catalog = Catalog.open(root.resolve("state/catalog"));
     engine = new StreamingManager(store, catalog, StreamingConfig.builder().chunkSizeBytes(chunkSize)
         .parallelChunks(2).threadPoolSize(4).retryDelay(Duration.ofMillis(10)).build());

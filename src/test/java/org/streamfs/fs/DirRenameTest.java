@@ -1,0 +1,86 @@
+package org.streamfs.fs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.streamfs.store.StoreException;
+import org.streamfs.store.middleware.StoreOp;
+import org.streamfs.testing.FaultyStore;
+
+/**
+ * A directory rename cut short (the store refuses the Nth copy or delete, which leaves the store as a crash
+ * at that point would) is finished by the next mount over the same state dir and store: every file under
+ * the new name with its bytes, nothing left under the old one.
+ */
+class DirRenameTest {
+  @TempDir
+  Path root;
+
+  private static final String[] FILES = {"/src/a", "/src/b", "/src/sub/c", "/src/sub/deeper/d", "/src/z"};
+
+  @ParameterizedTest(name = "{0} #{1} fails")
+  @CsvSource({"COPY, 1", "COPY, 3", "DELETE, 1", "DELETE, 4", "DELETE, 8"})
+  void aRenameCutShortIsFinishedByTheNextMount(StoreOp op, int nth) throws Exception {
+    List<byte[]> data = new ArrayList<>();
+    FaultyStore[] faulty = new FaultyStore[1];
+    try (FsFixture f = new FsFixture(root, 64, 1 << 20, s -> faulty[0] = new FaultyStore(s))) {
+      f.fs.mkdir("/src", 0750, 0, 0);
+      f.fs.mkdir("/src/sub", 0755, 0, 0);
+      f.fs.mkdir("/src/sub/deeper", 0755, 0, 0);
+      for (int i = 0; i < FILES.length; i++) {
+        byte[] b = new byte[100 + 37 * i];
+        new Random(i).nextBytes(b);
+        data.add(b);
+        f.put(FILES[i], b);
+      }
+      f.sync();
+      faulty[0].failNth(op, faulty[0].calls(op) + nth, StoreException.Kind.PERMANENT);
+      assertThrows(IOException.class, () -> f.fs.rename("/src", "/dst"));
+      assertTrue(Files.exists(f.storeDir.resolve("src")), "the failure left the rename half done");
+    }
+    try (FsFixture f = new FsFixture(root, 64, 1 << 20)) {
+      assertEquals(1, f.fs.finishInterruptedRenames());
+      for (int i = 0; i < FILES.length; i++) {
+        String moved = "/dst" + FILES[i].substring(4);
+        assertArrayEquals(data.get(i), f.get(moved), moved);
+      }
+      assertEquals(0750, f.fs.getattr("/dst").mode() & 07777, "the directory's own marker moved too");
+      assertTrue(Files.notExists(f.storeDir.resolve("src")), "nothing is left under the old name");
+      try (Stream<Path> s = Files.walk(f.storeDir.resolve("dst"))) {
+        assertEquals(FILES.length, s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString()
+            .startsWith(".")).count());
+      }
+      assertEquals(0, f.fs.finishInterruptedRenames(), "a finished rename is forgotten");
+    }
+  }
+
+  @Test
+  void aCompletedRenameLeavesNothingToFinish() throws Exception {
+    try (FsFixture f = new FsFixture(root, 64, 1 << 20)) {
+      f.fs.mkdir("/src", 0755, 0, 0);
+      f.put("/src/a", new byte[10]);
+      f.fs.rename("/src", "/dst");
+      f.fs.mkdir("/src", 0755, 0, 0);
+      f.put("/src/new", new byte[3]);
+      f.sync();
+    }
+    try (FsFixture f = new FsFixture(root, 64, 1 << 20)) {
+      assertEquals(0, f.fs.finishInterruptedRenames());
+      assertEquals(3, f.fs.getattr("/src/new").size(), "a new directory of the old name is left alone");
+      assertEquals(10, f.fs.getattr("/dst/a").size());
+    }
+  }
+}

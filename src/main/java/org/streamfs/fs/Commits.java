@@ -96,7 +96,8 @@ final class Commits {
           try {
             Map<String, String> merged = new HashMap<>(info.metadata());
             merged.putAll(f.meta);
-            f.base = namespace.updateMetadata(f.key, merged);
+            f.base = info.key().equals(f.key) ? namespace.updateMetadata(info, merged)
+                : namespace.updateMetadata(f.key, merged);
           } catch (IOException e) {
             LOG.warn("{}: attributes set during the upload could not be stored: {}", f.key, e.toString());
           }

@@ -358,7 +358,7 @@ public final class StreamFs {
     }
     ObjectInfo cur = ns.stat(key);
     Map<String, String> m = change.apply(Meta.withAttr(new HashMap<>(cur.metadata()), a));
-    ObjectInfo o = ns.updateMetadata(key, m);
+    ObjectInfo o = ns.updateMetadata(cur, m);
     lookup.remember(key, o);
     if (f != null) {
       synchronized (f) {

@@ -20,14 +20,20 @@ import org.streamfs.store.StoreException;
 public final class Namespace {
   private static final int MAX_SMALL_OBJECT = 1 << 20;
   private final ObjectStore store;
+  private final Manifests manifests; // null over a bare store
 
   public Namespace(StreamingManager manager) {
-    this(manager.store());
+    this(manager.store(), manager.manifests());
   }
 
-  /** Over a store directly (tests, and the CLI before an engine exists). */
+  /** Over a store directly (tests, and the CLI before an engine exists): copies carry no checksums. */
   public Namespace(ObjectStore store) {
+    this(store, null);
+  }
+
+  private Namespace(ObjectStore store, Manifests manifests) {
     this.store = store;
+    this.manifests = manifests;
   }
 
   public String describe() {
@@ -77,8 +83,31 @@ public final class Namespace {
     store.delete(key);
   }
 
+  /**
+   * Server-side copy. The copy keeps the chunk checksums recorded for the source (same bytes under a new
+   * key and version), so reads of a renamed or copied file stay verified chunk by chunk: recorded only if
+   * the source's version is the same before and after the copy (a source replaced meanwhile could have
+   * given the copy other bytes).
+   */
   public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
-    return store.copy(fromKey, toKey);
+    return copyKeepingChecksums(fromKey, toKey).copy;
+  }
+
+  private record Copied(ObjectInfo source, ObjectInfo copy) {}
+
+  private Copied copyKeepingChecksums(String fromKey, String toKey) throws StoreException {
+    if (manifests == null || fromKey.endsWith("/")) {
+      return new Copied(null, store.copy(fromKey, toKey));
+    }
+    ObjectInfo source = store.stat(fromKey);
+    ChunkManifest m = manifests.lookup(source);
+    ObjectInfo copy = store.copy(fromKey, toKey);
+    if (m.verifiable() && m.size() == copy.size()
+        && find(fromKey).map(now -> now.version().equals(source.version())).orElse(false)) {
+      manifests.put(copy.key(), copy.version(), m);
+      return new Copied(source, copy);
+    }
+    return new Copied(null, copy);
   }
 
   /** Replaces the user metadata of an existing object (callers merge with the old map first). */
@@ -86,10 +115,35 @@ public final class Namespace {
     return store.updateMetadata(key, metadata);
   }
 
-  /** Moves one object: server-side copy, then delete of the source. Returns the new object. */
+  /**
+   * The same for the object version {@code current}, keeping its recorded chunk checksums when the store
+   * gives the object a new version for new metadata (S3 does: a copy onto itself changes a multipart
+   * object's ETag). The store call itself does not name the version, so another client replacing the
+   * object with one of the same size in the instant between the caller's stat and the store's would make
+   * reads of it fail verification (EIO), never return wrong bytes.
+   */
+  public ObjectInfo updateMetadata(ObjectInfo current, Map<String, String> metadata) throws StoreException {
+    ObjectInfo o = store.updateMetadata(current.key(), metadata);
+    if (manifests != null && !o.version().equals(current.version()) && o.size() == current.size()) {
+      ChunkManifest m = manifests.lookup(current);
+      if (m.verifiable()) {
+        manifests.put(o.key(), o.version(), m);
+        manifests.remove(current.key(), current.version());
+      }
+    }
+    return o;
+  }
+
+  /**
+   * Moves one object: server-side copy (keeping the recorded checksums, see {@link #copy}), then delete of
+   * the source. Returns the new object.
+   */
   public ObjectInfo rename(String fromKey, String toKey) throws StoreException {
-    ObjectInfo moved = store.copy(fromKey, toKey);
+    Copied c = copyKeepingChecksums(fromKey, toKey);
     store.delete(fromKey);
-    return moved;
+    if (c.source != null) {
+      manifests.remove(c.source.key(), c.source.version());
+    }
+    return c.copy;
   }
 }

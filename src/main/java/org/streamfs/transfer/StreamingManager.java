@@ -326,6 +326,11 @@ public final class StreamingManager implements AutoCloseable {
     ctx.addListener(listener);
   }
 
+  /** The recorded chunk layouts (package-private: {@link Namespace} carries them across copies). */
+  Manifests manifests() {
+    return ctx.manifests;
+  }
+
   /** How this object version was chunked (recorded at upload), or a default layout without checksums. */
   public ChunkManifest manifest(ObjectInfo object) {
     return ctx.manifests.lookup(object);

@@ -15,15 +15,16 @@ import org.streamfs.transfer.Namespace;
 
 /**
  * Renames a directory in a store that has no rename: files still being written below it are committed and
- * waited for first, then every object below the old prefix (markers included) is copied to the new prefix,
- * and the old keys are deleted deepest first (a marker must be empty to go); live files are re-keyed.
+ * waited for first, then every object below the old prefix (markers included) is copied to the new prefix
+ * (on a store that moves files in place, a local directory, each file is moved instead), and the old keys
+ * left are deleted deepest first (a marker must be empty to go); live files are re-keyed.
  *
  * <p>Not atomic, but finished after a crash: the rename is recorded in the catalog ({@code dir-renames})
  * before the first copy and forgotten after the last delete, and {@link #finishInterrupted} — run by the
  * mount before it answers — does a recorded rename again. Doing it again is safe at any point of a crash:
  * every key still under the old prefix is copied (again, if it already was: the source is still the
- * truth while it exists), and a key is deleted only after all were copied, so a key missing under the old
- * prefix is already under the new one.
+ * truth while it exists), and a key leaves the old prefix only by an atomic move or by a delete after all
+ * were copied, so a key missing under the old prefix is already under the new one.
  */
 final class DirRename {
   private static final Logger LOG = LoggerFactory.getLogger(DirRename.class);
@@ -89,14 +90,18 @@ final class DirRename {
     String to = dst + "/";
     List<ObjectInfo> objects = new ArrayList<>(ns.listAll(from));
     objects.sort(Comparator.comparing(ObjectInfo::key));
-    for (ObjectInfo o : objects) {
+    boolean[] moved = new boolean[objects.size()];
+    for (int i = 0; i < objects.size(); i++) {
+      ObjectInfo o = objects.get(i);
       if (!o.key().equals(from)) {
         String target = to + o.key().substring(from.length());
-        files.rekey(o.key(), target, ns.copy(o.key(), target));
+        // a store that moves files in place (a local directory) moves each one: no bytes copied
+        moved[i] = ns.movesInPlace() && !o.key().endsWith("/");
+        files.rekey(o.key(), target, moved[i] ? ns.rename(o.key(), target) : ns.copy(o.key(), target));
       }
     }
     for (int i = objects.size() - 1; i >= 0; i--) {
-      if (!objects.get(i).key().equals(from)) {
+      if (!objects.get(i).key().equals(from) && !moved[i]) {
         ns.delete(objects.get(i).key());
       }
     }

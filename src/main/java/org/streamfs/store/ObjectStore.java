@@ -65,6 +65,25 @@ public interface ObjectStore extends Closeable {
     return null;
   }
 
+  /**
+   * Whether {@link #moveInPlace} can move objects (a local directory: a rename of the file). Callers that
+   * would otherwise copy everything before deleting anything (a directory rename) move object by object
+   * when it can.
+   */
+  default boolean movesInPlace() {
+    return false;
+  }
+
+  /**
+   * Moves object {@code fromKey} (not a directory marker) to {@code toKey} in one atomic step, replacing
+   * what is there, without copying its bytes, and returns it under its new key with the same version;
+   * NOT_FOUND if it is absent. Null when this store, or this object, cannot be moved so: the caller then
+   * copies and deletes.
+   */
+  default ObjectInfo moveInPlace(String fromKey, String toKey) throws StoreException {
+    return null;
+  }
+
   /** Stores a small object whole and atomically (directory markers, symlinks, small files). */
   ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException;
 

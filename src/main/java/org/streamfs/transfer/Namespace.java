@@ -13,9 +13,11 @@ import org.streamfs.store.StoreException;
 
 /**
  * The namespace operations of the mount (stat, list, small puts, delete, copy, metadata updates, rename)
- * over the engine's store, so that the fs layer never holds an {@link ObjectStore} itself. Rename is copy
- * then delete (stores have no rename); a directory is renamed object by object by the caller. Everything
- * else about bytes (chunked uploads, verified chunk reads) goes through {@link StreamingManager}.
+ * over the engine's store, so that the fs layer never holds an {@link ObjectStore} itself. Rename is a move
+ * of the file on a local directory store and copy then delete elsewhere (S3 and CouchDB have no rename);
+ * a directory is renamed object by object by the caller. Copies and renames keep the chunk checksums
+ * recorded for the object. Everything else about bytes (chunked uploads, verified chunk reads) goes
+ * through {@link StreamingManager}.
  */
 public final class Namespace {
   private static final int MAX_SMALL_OBJECT = 1 << 20;
@@ -134,11 +136,31 @@ public final class Namespace {
     return o;
   }
 
+  /** Whether {@link #rename} moves an object without copying its bytes (a local directory store). */
+  public boolean movesInPlace() {
+    return store.movesInPlace();
+  }
+
   /**
-   * Moves one object: server-side copy (keeping the recorded checksums, see {@link #copy}), then delete of
-   * the source. Returns the new object.
+   * Moves one object: in one step where the store can ({@link ObjectStore#moveInPlace}: same version, its
+   * checksums follow it), else server-side copy (keeping the recorded checksums, see {@link #copy}), then
+   * delete of the source. Returns the new object.
    */
   public ObjectInfo rename(String fromKey, String toKey) throws StoreException {
+    if (store.movesInPlace() && !fromKey.endsWith("/")) {
+      ObjectInfo source = manifests == null ? null : store.stat(fromKey);
+      ObjectInfo moved = store.moveInPlace(fromKey, toKey);
+      if (moved != null) {
+        if (source != null && moved.version().equals(source.version())) {
+          ChunkManifest m = manifests.lookup(source);
+          if (m.verifiable()) {
+            manifests.put(moved.key(), moved.version(), m);
+            manifests.remove(source.key(), source.version());
+          }
+        }
+        return moved;
+      }
+    }
     Copied c = copyKeepingChecksums(fromKey, toKey);
     store.delete(fromKey);
     if (c.source != null) {

@@ -17,6 +17,8 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.store.StoreException;
@@ -67,8 +69,9 @@ class RenameChecksumsTest {
     }
   }
 
-  @Test
-  void aSourceReplacedDuringTheCopyGivesTheCopyNoChecksums() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"moves", "copies"})
+  void aSourceReplacedDuringTheRenameGivesTheCopyNoChecksums(String mode) throws Exception {
     byte[] other = random(4 * CHUNK, 9);
     AtomicBoolean replace = new AtomicBoolean();
     try (FsFixture f = new FsFixture(root, CHUNK, 1 << 20, s -> new StoreDecorator(s) {
@@ -78,10 +81,25 @@ class RenameChecksumsTest {
       }
 
       @Override
-      public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
-        if (replace.getAndSet(false)) { // another store client rewrites the source as the copy starts
+      public boolean movesInPlace() {
+        return mode.equals("moves");
+      }
+
+      private void maybeReplace(String fromKey) throws StoreException {
+        if (replace.getAndSet(false)) { // another store client rewrites the source as the rename starts
           delegate.put(fromKey, other, Map.of());
         }
+      }
+
+      @Override
+      public ObjectInfo moveInPlace(String fromKey, String toKey) throws StoreException {
+        maybeReplace(fromKey);
+        return delegate.moveInPlace(fromKey, toKey);
+      }
+
+      @Override
+      public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
+        maybeReplace(fromKey);
         return delegate.copy(fromKey, toKey);
       }
     })) {
@@ -89,6 +107,7 @@ class RenameChecksumsTest {
       f.sync();
       replace.set(true);
       f.fs.rename("/a", "/b");
+      assertFalse(replace.get(), "the replacement did not run (" + mode + ")");
       assertFalse(f.engine.manifest(f.store.stat("b")).verifiable(),
           "the old version's checksums were recorded for other bytes");
       assertArrayEquals(other, f.get("/b"), "the copy's bytes read back (not EIO)");

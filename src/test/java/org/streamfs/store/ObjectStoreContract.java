@@ -2,6 +2,7 @@ package org.streamfs.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -215,6 +216,33 @@ public abstract class ObjectStoreContract {
     assertArrayEquals(data(777, 1), read(base + "dir/dst"));
     store.put(base + "src", data(5, 2), Map.of());
     assertArrayEquals(data(777, 1), read(base + "dir/dst"), "the copy is independent of its source");
+  }
+
+  @Test
+  void moveInPlaceMovesWholeObjectsOrDeclines() throws Exception {
+    store.put(base + "src", data(777, 1), Map.of("mode", "33188"));
+    store.put(base + "dir/dst", data(5, 2), Map.of());
+    ObjectInfo before = store.stat(base + "src");
+    ObjectInfo moved = store.moveInPlace(base + "src", base + "dir/dst");
+    if (!store.movesInPlace()) {
+      assertNull(moved, "a store that cannot move in place declines");
+      assertArrayEquals(data(777, 1), read(base + "src"), "and changes nothing");
+      assertArrayEquals(data(5, 2), read(base + "dir/dst"));
+      return;
+    }
+    assertEquals(base + "dir/dst", moved.key());
+    assertEquals(before.version(), moved.version(), "the version moves with the object");
+    assertEquals(777, moved.size());
+    assertArrayEquals(data(777, 1), read(base + "dir/dst"), "the target is replaced");
+    assertEquals(Map.of("mode", "33188"), store.stat(base + "dir/dst").metadata());
+    assertKind(Kind.NOT_FOUND, () -> store.stat(base + "src"));
+    assertKind(Kind.NOT_FOUND, () -> store.moveInPlace(base + "src", base + "again"));
+    store.put(base + "new/deeper/x", data(3, 3), Map.of());
+    assertEquals(3, store.moveInPlace(base + "new/deeper/x", base + "other/deeper/y").size(),
+        "parent directories of the target are created");
+    store.put(base + "m/", new byte[0], Map.of());
+    assertNull(store.moveInPlace(base + "m/", base + "n/"), "directory markers are copied, not moved");
+    assertKind(Kind.INVALID_KEY, () -> store.moveInPlace(base + "dir/dst", base + "../../escape"));
   }
 
   @Test

@@ -298,6 +298,49 @@ public final class LocalStore implements ObjectStore {
   }
 
   @Override
+  public boolean movesInPlace() {
+    return true;
+  }
+
+  /**
+   * rename(2) of the object's file (same file system, atomic, replacing the target), both directories
+   * fsynced; the version (id, size, mtime, inode) moves with it. Null for a directory marker or a symbolic
+   * link another tool put in the store (those are copied).
+   */
+  @Override
+  public ObjectInfo moveInPlace(String fromKey, String toKey) throws StoreException {
+    StoreKeys.validate(fromKey);
+    StoreKeys.validate(toKey);
+    if (fromKey.endsWith("/") || toKey.endsWith("/")) {
+      return null;
+    }
+    Path from = paths.existing(fromKey);
+    if (!Files.isRegularFile(from, LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.notExists(from, LinkOption.NOFOLLOW_LINKS)
+          || Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
+        throw StoreException.notFound(fromKey);
+      }
+      return null;
+    }
+    Path target = paths.forWrite(toKey);
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new StoreException(Kind.PERMANENT, toKey, "a directory exists at this key");
+    }
+    try {
+      Files.move(from, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      LocalPaths.fsyncDir(target.getParent());
+      if (!target.getParent().equals(from.getParent())) {
+        LocalPaths.fsyncDir(from.getParent());
+      }
+    } catch (NoSuchFileException e) {
+      throw StoreException.notFound(fromKey);
+    } catch (IOException e) {
+      throw LocalErrors.map(toKey, "moving from " + fromKey, e);
+    }
+    return stat(toKey);
+  }
+
+  @Override
   public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
     StoreKeys.validate(toKey);
     ObjectInfo src = stat(fromKey);

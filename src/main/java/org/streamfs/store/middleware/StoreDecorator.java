@@ -141,6 +141,18 @@ public abstract class StoreDecorator implements ObjectStore {
   }
 
   @Override
+  public boolean movesInPlace() {
+    return delegate.movesInPlace();
+  }
+
+  /** The wrapped store's move, run through {@link #around} as a copy (a fault rule for copies applies). */
+  @Override
+  public ObjectInfo moveInPlace(String fromKey, String toKey) throws StoreException {
+    return delegate.movesInPlace() ? around(StoreOp.COPY, toKey, () -> delegate.moveInPlace(fromKey, toKey))
+        : null;
+  }
+
+  @Override
   public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
     return around(StoreOp.COPY, toKey, () -> delegate.copy(fromKey, toKey));
   }

@@ -417,6 +417,18 @@ public final class SealingStore implements ObjectStore {
   }
 
   @Override
+  public boolean movesInPlace() {
+    return inner.movesInPlace();
+  }
+
+  /** A sealed object moves as it is, like a copy (its seal does not name its key). */
+  @Override
+  public ObjectInfo moveInPlace(String fromKey, String toKey) throws StoreException {
+    ObjectInfo moved = inner.moveInPlace(fromKey, toKey);
+    return moved == null ? null : translate(moved, false);
+  }
+
+  @Override
   public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
     return translate(inner.copy(fromKey, toKey), false);
   }

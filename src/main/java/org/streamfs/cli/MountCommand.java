@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "mount", mixinStandardHelpOptions = true,
     description = "Mount a store on a directory; writes stream up as chunked uploads, reads fetch chunks.")
 public final class MountCommand implements Callable<Integer> {
+  /** How often the daemon runs its upkeep (owed compensations, retention cleanup). */
+  static final Duration UPKEEP_EVERY = Duration.ofMinutes(10);
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -56,6 +60,11 @@ public final class MountCommand implements Callable<Integer> {
   String logLevel;
   @Option(names = "--stop-timeout", description = "on SIGTERM, how long to keep flushing, e.g. 4min")
   String stopTimeout;
+  @Option(names = "--retention-days", description = "days a failed upload's staged bytes and ended uploads'"
+      + " records are kept (default 7)")
+  String retentionDays;
+  @Option(names = "--test-upkeep-seconds", hidden = true, description = "test only: run the upkeep this often")
+  long testUpkeepSeconds;
   @Option(names = "--compress", description = "compress each chunk: zstd 1-22, deflate 1-9 (0 = off)")
   String compress;
   @Option(names = "--compress-codec", description = "zstd (default) or deflate")
@@ -115,7 +124,8 @@ public final class MountCommand implements Callable<Integer> {
     }
     MountDaemon.Settings settings = new MountDaemon.Settings(storeUri, mnt, state,
         cfg.chunkSize().orElse(8L << 20), cfg.parallel().orElse(4), cfg.cacheMaxSize().orElse(2L << 30),
-        cfg.maxDirty().orElse(1L << 30), fuseOpts, singleThreaded, testReadLatencyMs, cfg.stopTimeout(), codec);
+        cfg.maxDirty().orElse(1L << 30), fuseOpts, singleThreaded, testReadLatencyMs, cfg.stopTimeout(), codec,
+        cfg.retentionDays(), testUpkeepSeconds > 0 ? Duration.ofSeconds(testUpkeepSeconds) : UPKEEP_EVERY);
     if (cfg.foreground()) {
       return foreground(settings, cfg.logLevel().orElse("info"));
     }

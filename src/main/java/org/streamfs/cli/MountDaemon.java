@@ -12,6 +12,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,7 +50,7 @@ final class MountDaemon {
   /** Everything a mount needs, resolved. */
   record Settings(String store, Path mountpoint, Path stateDir, long chunkSize, int parallel, long cacheMaxSize,
       long maxDirty, List<String> fuseOptions, boolean singleThreaded, long testReadLatencyMillis,
-      Duration stopTimeout, CodecOptions codec) {}
+      Duration stopTimeout, CodecOptions codec, int retentionDays, Duration upkeepEvery) {}
 
   private static long uploadedBytes(StreamingManager engine, String operationId) {
     try {
@@ -149,6 +151,13 @@ final class MountDaemon {
     } catch (IOException e) {
       throw new MountFailure(e.getMessage());
     }
+    ScheduledExecutorService upkeep = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "streamfs-upkeep");
+      t.setDaemon(true);
+      return t;
+    });
+    upkeep.scheduleWithFixedDelay(() -> upkeep(engine, s.retentionDays()), s.upkeepEvery().toMillis(),
+        s.upkeepEvery().toMillis(), TimeUnit.MILLISECONDS);
     ServerSocketChannel control = ControlChannel.serve(s.stateDir(), (cmd, out) -> control(cmd, out, fs, engine));
     MountRegistry.write(s.mountpoint(), s.stateDir(), ProcessHandle.current().pid());
     Files.writeString(s.stateDir().resolve("mount.store"), s.store() + "\n");
@@ -174,10 +183,28 @@ final class MountDaemon {
       // already shutting down
     }
     prefetch.shutdownNow();
+    upkeep.shutdownNow();
     engine.close();
     catalog.close();
     store.close();
     Files.deleteIfExists(ControlChannel.socket(s.stateDir()));
+  }
+
+  /**
+   * The background upkeep, every {@code upkeep-every} while mounted: compensations that failed uploads
+   * still owe are retried, and failed uploads' staged bytes and ended uploads' records older than the
+   * retention period are removed. A failure is logged and retried at the next run.
+   */
+  private static void upkeep(StreamingManager engine, int retentionDays) {
+    try {
+      StreamingManager.Upkeep u = engine.maintain(retentionDays);
+      if (u.compensated() > 0 || u.removed() > 0) {
+        LOG.info("upkeep: {} owed compensations done, {} ended operations older than {} days removed",
+            u.compensated(), u.removed(), retentionDays);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("upkeep failed (retried at the next run): {}", e.toString());
+    }
   }
 
   private void onSignal(StreamingManager engine, FuseMount mount) {

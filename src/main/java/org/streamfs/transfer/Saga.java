@@ -21,6 +21,8 @@ import org.streamfs.store.StoreException;
  */
 final class Saga {
   private static final Logger LOG = LoggerFactory.getLogger(Saga.class);
+  static final String PENDING = " (some compensations pending: retried by the mount's upkeep and by"
+      + " 'streamfs cleanup')";
   private final EngineContext ctx;
 
   Saga(EngineContext ctx) {
@@ -65,7 +67,7 @@ final class Saga {
     boolean clean = compensate(operationId, null);
     StreamingOperation op = ctx.operation(operationId);
     ctx.catalog.putOperation(op.withUploadId(null).withChunksCompleted(0).withStatus(status,
-        clean ? reason : reason + " (some compensations pending; run 'streamfs cleanup')"));
+        clean ? reason : reason + PENDING));
     return clean;
   }
 
@@ -78,6 +80,22 @@ final class Saga {
       forgetUpload(operationId, keepUploadId);
     }
     compensate(operationId, null);
+  }
+
+  /**
+   * Runs again the compensations an ended operation still owes (its rollback could not reach the store);
+   * true if it owed some and none is left. The operation's message then loses its "pending" note.
+   */
+  boolean retryOwed(String operationId) throws IOException {
+    if (ctx.catalog.sagaSteps(operationId).isEmpty() || !compensate(operationId, null)) {
+      return false;
+    }
+    StreamingOperation op = ctx.operation(operationId);
+    if (op.error() != null && op.error().endsWith(PENDING)) {
+      ctx.catalog.putOperation(op.withStatus(op.status(), op.error().substring(0, op.error().length()
+          - PENDING.length()) + " (compensations done later)"));
+    }
+    return true;
   }
 
   /** Runs every compensation still owed by the operation; failed ones stay in the log. */

@@ -253,6 +253,25 @@ public final class StreamingManager implements AutoCloseable {
     return n;
   }
 
+  /** What one {@link #maintain} pass did: operations whose owed compensations ran, and ones removed. */
+  public record Upkeep(int compensated, int removed) {}
+
+  /**
+   * The periodic upkeep of a long-running client (the mount runs it every few minutes): compensations that
+   * ended operations still owe (an upload to abort, when the store was unreachable at the rollback) are run
+   * again, then ended operations older than {@code retentionDays} are removed with the staged bytes they
+   * kept ({@link #cleanupOldOperations}).
+   */
+  public Upkeep maintain(int retentionDays) throws IOException {
+    int compensated = 0;
+    for (StreamingOperation op : ctx.catalog.listOperations().operations()) {
+      if (!op.status().isActive() && saga.retryOwed(op.operationId())) {
+        compensated++;
+      }
+    }
+    return new Upkeep(compensated, cleanupOldOperations(retentionDays));
+  }
+
   /** Removes one operation's record whatever its state or corruption (after its compensations). */
   public void forgetOperation(String operationId) throws IOException {
     try {

@@ -293,6 +293,13 @@ public final class MountConfig {
     return get(MountKey.ENCRYPT_KEY_FILE, Path.class);
   }
 
+  /** Default for {@code retention-days}, as {@code streamfs cleanup}'s. */
+  public static final int DEFAULT_RETENTION_DAYS = 7;
+
+  public int retentionDays() {
+    return get(MountKey.RETENTION_DAYS, Integer.class).orElse(DEFAULT_RETENTION_DAYS);
+  }
+
   public Duration stopTimeout() {
     return get(MountKey.STOP_TIMEOUT, Duration.class).orElse(DEFAULT_STOP_TIMEOUT);
   }

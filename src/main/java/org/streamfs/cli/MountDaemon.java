@@ -192,15 +192,17 @@ final class MountDaemon {
 
   /**
    * The background upkeep, every {@code upkeep-every} while mounted: compensations that failed uploads
-   * still owe are retried, and failed uploads' staged bytes and ended uploads' records older than the
-   * retention period are removed. A failure is logged and retried at the next run.
+   * still owe are retried, failed uploads' staged bytes and ended uploads' records older than the
+   * retention period are removed, and so are the chunk checksums of versions replaced or deleted a day ago
+   * ({@link StreamingManager#maintain}). A failure is logged and retried at the next run.
    */
   private static void upkeep(StreamingManager engine, int retentionDays) {
     try {
       StreamingManager.Upkeep u = engine.maintain(retentionDays);
-      if (u.compensated() > 0 || u.removed() > 0) {
-        LOG.info("upkeep: {} owed compensations done, {} ended operations older than {} days removed",
-            u.compensated(), u.removed(), retentionDays);
+      if (u.compensated() > 0 || u.removed() > 0 || u.manifestsRemoved() > 0) {
+        LOG.info("upkeep: {} owed compensations done, {} ended operations older than {} days removed, {}"
+            + " checksum records of replaced or deleted versions removed", u.compensated(), u.removed(),
+            retentionDays, u.manifestsRemoved());
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("upkeep failed (retried at the next run): {}", e.toString());

@@ -309,6 +309,7 @@ final class FileUploader {
     }
     ctx.manifests.put(op.key(), info.version(),
         new ChunkManifest(op.totalSizeBytes(), op.chunkSizeBytes(), shas, sha));
+    ctx.manifests.retireOthers(op.key(), info.version());
     Map<String, String> meta = new LinkedHashMap<>(op.metadata());
     meta.put("version", info.version());
     StreamingOperation done = op.withChecksum(sha).withMetadata(meta)

@@ -71,7 +71,9 @@ public final class Namespace {
 
   /** Stores a small object whole (directory marker, symlink, empty file). */
   public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
-    return store.put(key, data, metadata);
+    ObjectInfo o = store.put(key, data, metadata);
+    retireOthers(key, o.version());
+    return o;
   }
 
   /** The whole body of a small object (a symlink's target); at most 1 MiB. */
@@ -83,6 +85,14 @@ public final class Namespace {
 
   public void delete(String key) throws StoreException {
     store.delete(key);
+    retireOthers(key, null);
+  }
+
+  /** The checksums recorded for versions of {@code key} other than {@code keep} go (after a grace period). */
+  private void retireOthers(String key, String keep) {
+    if (manifests != null && !key.endsWith("/")) {
+      manifests.retireOthers(key, keep);
+    }
   }
 
   /**
@@ -104,6 +114,7 @@ public final class Namespace {
     ObjectInfo source = store.stat(fromKey);
     ChunkManifest m = manifests.lookup(source);
     ObjectInfo copy = store.copy(fromKey, toKey);
+    retireOthers(toKey, copy.version());
     if (m.verifiable() && m.size() == copy.size()
         && find(fromKey).map(now -> now.version().equals(source.version())).orElse(false)) {
       manifests.put(copy.key(), copy.version(), m);
@@ -130,7 +141,7 @@ public final class Namespace {
       ChunkManifest m = manifests.lookup(current);
       if (m.verifiable()) {
         manifests.put(o.key(), o.version(), m);
-        manifests.remove(current.key(), current.version());
+        retireOthers(o.key(), o.version());
       }
     }
     return o;
@@ -151,21 +162,19 @@ public final class Namespace {
       ObjectInfo source = manifests == null ? null : store.stat(fromKey);
       ObjectInfo moved = store.moveInPlace(fromKey, toKey);
       if (moved != null) {
+        retireOthers(toKey, moved.version());
         if (source != null && moved.version().equals(source.version())) {
           ChunkManifest m = manifests.lookup(source);
           if (m.verifiable()) {
             manifests.put(moved.key(), moved.version(), m);
-            manifests.remove(source.key(), source.version());
           }
         }
+        retireOthers(fromKey, null);
         return moved;
       }
     }
     Copied c = copyKeepingChecksums(fromKey, toKey);
-    store.delete(fromKey);
-    if (c.source != null) {
-      manifests.remove(c.source.key(), c.source.version());
-    }
+    delete(fromKey);
     return c.copy;
   }
 }

@@ -385,6 +385,7 @@ final class StagedUploadImpl implements StagedUpload {
         : shas.get(0)) : wholeSha(layout);
     ctx.manifests.put(key(), info.version(), new ChunkManifest(o.totalSizeBytes(), chunkSize,
         verifiable ? shas : List.of(), wholeSha));
+    ctx.manifests.retireOthers(key(), info.version());
     synchronized (this) {
       op = op.withChecksum(wholeSha);
     }

@@ -22,6 +22,7 @@ import org.streamfs.model.OperationStatus;
 import org.streamfs.model.StreamingOperation;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
+import org.streamfs.store.StoreException;
 
 /**
  * The engine (the seed's StreamingManager): chunked, checksummed, resumable uploads and downloads between
@@ -253,23 +254,46 @@ public final class StreamingManager implements AutoCloseable {
     return n;
   }
 
-  /** What one {@link #maintain} pass did: operations whose owed compensations ran, and ones removed. */
-  public record Upkeep(int compensated, int removed) {}
+  /**
+   * What one {@link #maintain} pass did: operations whose owed compensations ran, ended operations removed,
+   * and chunk manifests of replaced or deleted versions removed.
+   */
+  public record Upkeep(int compensated, int removed, int manifestsRemoved) {}
+
+  /** How long the checksums of a version replaced or deleted through this machine are kept (open handles). */
+  static final Duration MANIFEST_GRACE = Duration.ofDays(1);
 
   /**
    * The periodic upkeep of a long-running client (the mount runs it every few minutes): compensations that
    * ended operations still owe (an upload to abort, when the store was unreachable at the rollback) are run
    * again, then ended operations older than {@code retentionDays} are removed with the staged bytes they
-   * kept ({@link #cleanupOldOperations}).
+   * kept ({@link #cleanupOldOperations}), and the chunk manifests of versions replaced or deleted through
+   * this machine more than {@link #MANIFEST_GRACE} ago.
    */
   public Upkeep maintain(int retentionDays) throws IOException {
+    return maintain(retentionDays, Instant.now(), MANIFEST_GRACE);
+  }
+
+  /** {@link #maintain(int)} at a given time and manifest grace period (tests). */
+  Upkeep maintain(int retentionDays, Instant now, Duration manifestGrace) throws IOException {
     int compensated = 0;
     for (StreamingOperation op : ctx.catalog.listOperations().operations()) {
       if (!op.status().isActive() && saga.retryOwed(op.operationId())) {
         compensated++;
       }
     }
-    return new Upkeep(compensated, cleanupOldOperations(retentionDays));
+    int removed = cleanupOldOperations(retentionDays);
+    int manifests = ctx.manifests.sweep(key -> {
+      try {
+        return java.util.Optional.of(ctx.store.stat(key));
+      } catch (StoreException e) {
+        if (e.kind() == StoreException.Kind.NOT_FOUND) {
+          return java.util.Optional.empty();
+        }
+        throw e;
+      }
+    }, now, manifestGrace);
+    return new Upkeep(compensated, removed, manifests);
   }
 
   /** Removes one operation's record whatever its state or corruption (after its compensations). */

@@ -16,8 +16,9 @@ import org.streamfs.transfer.Namespace;
 /**
  * Renames a directory in a store that has no rename: files still being written below it are committed and
  * waited for first, then every object below the old prefix (markers included) is copied to the new prefix
- * (on a store that moves files in place, a local directory, each file is moved instead), and the old keys
- * left are deleted deepest first (a marker must be empty to go); live files are re-keyed.
+ * (on a store that moves files in place, a local directory, the directory itself is renamed when the target
+ * is absent or empty, else each file is moved), and the old keys left are deleted deepest first (a marker
+ * must be empty to go); live files are re-keyed.
  *
  * <p>Not atomic, but finished after a crash: the rename is recorded in the catalog ({@code dir-renames})
  * before the first copy and forgotten after the last delete, and {@link #finishInterrupted} — run by the
@@ -90,6 +91,14 @@ final class DirRename {
     String to = dst + "/";
     List<ObjectInfo> objects = new ArrayList<>(ns.listAll(from));
     objects.sort(Comparator.comparing(ObjectInfo::key));
+    // a local directory store renames the whole directory at once (atomic, onto nothing or an empty one)
+    List<ObjectInfo> whole = ns.movesInPlace() ? ns.movePrefix(from, to, objects) : null;
+    if (whole != null) {
+      for (ObjectInfo n : whole) {
+        files.rekey(from + n.key().substring(to.length()), n.key(), n);
+      }
+      return;
+    }
     boolean[] moved = new boolean[objects.size()];
     for (int i = 0; i < objects.size(); i++) {
       ObjectInfo o = objects.get(i);

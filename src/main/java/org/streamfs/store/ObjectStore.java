@@ -84,6 +84,16 @@ public interface ObjectStore extends Closeable {
     return null;
   }
 
+  /**
+   * Moves everything below directory prefix {@code fromPrefix} (ending in {@code /}) to {@code toPrefix} in
+   * one atomic step, versions unchanged, when the store can (a local directory: rename(2) of the directory,
+   * onto nothing or an empty directory); false when it cannot, having changed nothing: the caller then moves
+   * object by object. Only for stores that {@link #movesInPlace}.
+   */
+  default boolean movePrefixInPlace(String fromPrefix, String toPrefix) throws StoreException {
+    return false;
+  }
+
   /** Stores a small object whole and atomically (directory markers, symlinks, small files). */
   ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException;
 

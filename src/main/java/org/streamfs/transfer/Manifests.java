@@ -84,6 +84,21 @@ final class Manifests {
     }
   }
 
+  /** Records several manifests in one commit. */
+  void putAll(Map<ObjectInfo, ChunkManifest> manifests) {
+    Map<byte[], byte[]> entries = new HashMap<>();
+    try {
+      for (Map.Entry<ObjectInfo, ChunkManifest> e : manifests.entrySet()) {
+        entries.put(id(e.getKey().key(), e.getKey().version()), JSON.writeValueAsBytes(e.getValue()));
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode a manifest", e);
+    }
+    if (!entries.isEmpty()) {
+      table.putAll(entries);
+    }
+  }
+
   /** The recorded manifest, or a default layout without checksums. */
   ChunkManifest lookup(ObjectInfo obj) {
     byte[] raw = table.get(id(obj.key(), obj.version()));

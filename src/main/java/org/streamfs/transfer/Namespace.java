@@ -147,6 +147,42 @@ public final class Namespace {
     return o;
   }
 
+  /**
+   * Moves every object below directory prefix {@code fromPrefix} to {@code toPrefix} in one step where the
+   * store can ({@link ObjectStore#movePrefixInPlace}: a local directory); returns the objects now below
+   * {@code toPrefix}, or null when it cannot (nothing changed: the caller moves object by object). The
+   * checksums recorded for each object of {@code before} (the listing of {@code fromPrefix}) follow it when
+   * the move kept its version.
+   */
+  public List<ObjectInfo> movePrefix(String fromPrefix, String toPrefix, List<ObjectInfo> before)
+      throws StoreException {
+    if (!store.movesInPlace() || !store.movePrefixInPlace(fromPrefix, toPrefix)) {
+      return null;
+    }
+    List<ObjectInfo> after = listAll(toPrefix);
+    if (manifests != null) {
+      Map<String, ObjectInfo> old = new java.util.HashMap<>();
+      for (ObjectInfo o : before) {
+        old.put(o.key(), o);
+      }
+      Map<ObjectInfo, ChunkManifest> carried = new java.util.HashMap<>();
+      for (ObjectInfo n : after) {
+        ObjectInfo o = n.key().endsWith("/") ? null : old.get(fromPrefix + n.key().substring(toPrefix.length()));
+        if (o != null && o.version().equals(n.version())) {
+          ChunkManifest m = manifests.lookup(o);
+          if (m.verifiable()) {
+            carried.put(n, m);
+          }
+        }
+      }
+      manifests.putAll(carried);
+      for (ObjectInfo o : before) {
+        retireOthers(o.key(), null);
+      }
+    }
+    return after;
+  }
+
   /** Whether {@link #rename} moves an object without copying its bytes (a local directory store). */
   public boolean movesInPlace() {
     return store.movesInPlace();

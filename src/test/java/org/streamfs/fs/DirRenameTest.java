@@ -50,19 +50,38 @@ class DirRenameTest {
     };
   }
 
-  // moves: the 5 files are moved (a COPY call each), the 2 markers below copied, then deleted, then the
-  // directory's own marker copied and deleted (COPY 8, DELETE 3); copies: 7 copies, 7 deletes, then the
-  // marker (COPY 8, DELETE 8)
+  /** The local store when the directory cannot be renamed whole (a target in the way): file by file. */
+  private static ObjectStore fileByFile(ObjectStore s) {
+    return new StoreDecorator(s) {
+      @Override
+      protected <T> T around(StoreOp op, String key, StoreCall<T> call) throws StoreException {
+        return call.call();
+      }
+
+      @Override
+      public boolean movePrefixInPlace(String fromPrefix, String toPrefix) {
+        return false;
+      }
+    };
+  }
+
+  // whole: one rename of the directory (one COPY call); moves: the 5 files moved (a COPY call each), the
+  // 2 markers below copied, then deleted, then the directory's own marker copied and deleted (COPY 8,
+  // DELETE 3); copies: 7 copies, 7 deletes, then the marker (COPY 8, DELETE 8)
   @ParameterizedTest(name = "{0}: {1} #{2} fails")
-  @CsvSource({"moves, COPY, 1", "moves, COPY, 3", "moves, COPY, 6", "moves, COPY, 8", "moves, DELETE, 1",
-      "moves, DELETE, 3", "copies, COPY, 1", "copies, COPY, 3", "copies, DELETE, 1", "copies, DELETE, 4",
-      "copies, DELETE, 8"})
+  @CsvSource({"whole, COPY, 1", "moves, COPY, 1", "moves, COPY, 3", "moves, COPY, 6", "moves, COPY, 8",
+      "moves, DELETE, 1", "moves, DELETE, 3", "copies, COPY, 1", "copies, COPY, 3", "copies, DELETE, 1",
+      "copies, DELETE, 4", "copies, DELETE, 8"})
   void aRenameCutShortIsFinishedByTheNextMount(String mode, StoreOp op, int nth) throws Exception {
-    UnaryOperator<ObjectStore> base = mode.equals("moves") ? UnaryOperator.identity() : DirRenameTest::copyOnly;
+    UnaryOperator<ObjectStore> base = switch (mode) {
+      case "whole" -> UnaryOperator.identity();
+      case "moves" -> DirRenameTest::fileByFile;
+      default -> DirRenameTest::copyOnly;
+    };
     List<byte[]> data = new ArrayList<>();
     FaultyStore[] faulty = new FaultyStore[1];
     try (FsFixture f = new FsFixture(root, 64, 1 << 20, s -> faulty[0] = new FaultyStore(base.apply(s)))) {
-      assertEquals(mode.equals("moves"), f.fs.getattr("/").isDirectory() && faulty[0].movesInPlace());
+      assertEquals(!mode.equals("copies"), faulty[0].movesInPlace());
       f.fs.mkdir("/src", 0750, 0, 0);
       f.fs.mkdir("/src/sub", 0755, 0, 0);
       f.fs.mkdir("/src/sub/deeper", 0755, 0, 0);
@@ -90,6 +109,28 @@ class DirRenameTest {
             .startsWith(".")).count());
       }
       assertEquals(0, f.fs.finishInterruptedRenames(), "a finished rename is forgotten");
+    }
+  }
+
+  @Test
+  void aLocalDirectoryIsRenamedWholeWithoutCopyingBytes() throws Exception {
+    FaultyStore[] faulty = new FaultyStore[1];
+    try (FsFixture f = new FsFixture(root, 64, 1 << 20, s -> faulty[0] = new FaultyStore(s))) {
+      f.fs.mkdir("/src", 0750, 0, 0);
+      f.fs.mkdir("/src/sub", 0755, 0, 0);
+      f.fs.mkdir("/src/sub/deeper", 0755, 0, 0);
+      for (String p : FILES) {
+        f.put(p, new byte[300]);
+      }
+      f.sync();
+      Object inode = Files.getAttribute(f.storeDir.resolve("src/sub/deeper/d"), "unix:ino");
+      long copies = faulty[0].calls(StoreOp.COPY);
+      f.fs.rename("/src", "/dst");
+      assertEquals(1, faulty[0].calls(StoreOp.COPY) - copies, "one store call for the whole directory");
+      assertEquals(0, faulty[0].calls(StoreOp.DELETE));
+      assertEquals(inode, Files.getAttribute(f.storeDir.resolve("dst/sub/deeper/d"), "unix:ino"));
+      assertEquals(0750, f.fs.getattr("/dst").mode() & 07777);
+      assertTrue(Files.notExists(f.storeDir.resolve("src")));
     }
   }
 

@@ -3,7 +3,6 @@ package org.streamfs.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -147,33 +146,6 @@ class CrashResumeIT {
       }
       assertTrue(again.log().contains("ended operations older than 0 days removed"), again.log());
       assertFalse(Files.exists(again.store.resolve("open.bin")));
-    } finally {
-      again.close();
-    }
-  }
-
-  @Test
-  void aDirectoryRenameCutByKillIsFinishedByTheNextMount() throws Exception {
-    // 3,000 objects another tool put in the store; mv through the mount copies and deletes them one by
-    // one, and kill -9 lands in the middle: the next mount finishes the rename before it answers
-    Mounted m = new Mounted(root).start();
-    try {
-      m.sh("mkdir -p ref store/tree && for i in $(seq 1 3000); do echo \"file $i\" > ref/f$i; done"
-          + " && cp -r ref/. store/tree/ && ls mnt/tree | wc -l | grep -qx 3000");
-      m.sh("mv mnt/tree mnt/moved > mv.out 2>&1 & echo $! > mv.pid");
-      m.sh("for _ in $(seq 1 2000); do [ \"$(ls store/moved 2>/dev/null | wc -l)\" -ge 300 ] && break;"
-          + " sleep 0.005; done");
-      m.kill9();
-      m.sh("kill $(cat mv.pid) 2>/dev/null; true");
-      assumeTrue(Files.exists(m.store.resolve("tree")), "the rename finished before the kill");
-    } finally {
-      m.close();
-    }
-    Mounted again = new Mounted(root);
-    try {
-      again.start();
-      again.sh("test ! -e store/tree && test ! -e mnt/tree && diff -r ref store/moved && diff -r ref mnt/moved");
-      assertTrue(again.log().contains("finished 1 directory renames"), again.log());
     } finally {
       again.close();
     }

@@ -73,8 +73,11 @@ class MountIT {
 
   @Test
   void mvAndRmRecursive() throws Exception {
-    m.sh("mkdir -p mnt/tree/x/y && echo 1 > mnt/tree/x/y/one && echo 2 > mnt/tree/two");
+    m.sh("mkdir -p mnt/tree/x/y && echo 1 > mnt/tree/x/y/one && echo 2 > mnt/tree/two && sync");
+    // a local store renames the directory itself (atomic, no bytes copied): same inodes after the mv
+    m.sh("stat -c %i store/tree store/tree/x/y/one > ino.before");
     m.sh("mv mnt/tree mnt/tree2 && test -f mnt/tree2/x/y/one && test ! -e mnt/tree");
+    m.sh("stat -c %i store/tree2 store/tree2/x/y/one | cmp - ino.before");
     assertEquals("1", m.sh("cat mnt/tree2/x/y/one").strip());
     m.sh("mv mnt/tree2/two mnt/tree2/x/three && test \"$(cat mnt/tree2/x/three)\" = 2");
     m.sh("rm -r mnt/tree2 && test ! -e mnt/tree2 && test ! -e store/tree2");

@@ -246,6 +246,37 @@ public abstract class ObjectStoreContract {
   }
 
   @Test
+  void movePrefixInPlaceMovesAWholeDirectoryOrDeclines() throws Exception {
+    store.put(base + "p/", new byte[0], Map.of("mode", "16877"));
+    store.put(base + "p/a", data(10, 1), Map.of());
+    store.put(base + "p/sub/b", data(20, 2), Map.of());
+    ObjectInfo a = store.stat(base + "p/a");
+    boolean moved = store.movePrefixInPlace(base + "p/", base + "q/");
+    if (!store.movesInPlace()) {
+      assertFalse(moved, "a store that cannot move in place declines");
+    }
+    if (!moved) {
+      assertArrayEquals(data(20, 2), read(base + "p/sub/b"), "a declined move changes nothing");
+      assertKind(Kind.NOT_FOUND, () -> store.stat(base + "q/a"));
+      return;
+    }
+    assertEquals(a.version(), store.stat(base + "q/a").version(), "versions move with the directory");
+    assertArrayEquals(data(20, 2), read(base + "q/sub/b"));
+    assertEquals("16877", store.stat(base + "q/").metadata().get("mode"), "the marker moves too");
+    assertKind(Kind.NOT_FOUND, () -> store.stat(base + "p/a"));
+    assertTrue(store.list(base + "p/", null).objects().isEmpty());
+    store.put(base + "r/x", data(3, 3), Map.of());
+    store.put(base + "full/y", data(3, 4), Map.of());
+    assertFalse(store.movePrefixInPlace(base + "r/", base + "full/"), "never onto a non-empty directory");
+    assertArrayEquals(data(3, 4), read(base + "full/y"));
+    store.put(base + "empty/", new byte[0], Map.of());
+    assertTrue(store.movePrefixInPlace(base + "r/", base + "empty/"), "onto an empty directory, as rename(2)");
+    assertArrayEquals(data(3, 3), read(base + "empty/x"));
+    assertFalse(store.movePrefixInPlace(base + "gone/", base + "elsewhere/"), "an absent directory");
+    assertFalse(store.movePrefixInPlace(base + "q/", base + "q/inside/"), "never into itself");
+  }
+
+  @Test
   void objectAndMarkerAreDistinctKeys() throws Exception {
     store.put(base + "f", data(3, 1), Map.of());
     assertKind(Kind.NOT_FOUND, () -> store.stat(base + "f/"));

@@ -340,6 +340,54 @@ public final class LocalStore implements ObjectStore {
     return stat(toKey);
   }
 
+  /**
+   * rename(2) of the directory (atomic; onto nothing or an empty directory), both parents fsynced. False,
+   * with nothing changed, when the source is not a real directory or the target is anything else.
+   */
+  @Override
+  public boolean movePrefixInPlace(String fromPrefix, String toPrefix) throws StoreException {
+    if (!fromPrefix.endsWith("/") || !toPrefix.endsWith("/") || toPrefix.startsWith(fromPrefix)) {
+      return false;
+    }
+    StoreKeys.validate(fromPrefix);
+    StoreKeys.validate(toPrefix);
+    Path from;
+    try {
+      from = paths.existing(fromPrefix);
+    } catch (StoreException e) {
+      if (e.kind() == Kind.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+    if (!Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    Path target = paths.forWrite(toPrefix);
+    try {
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+          return false;
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(target)) {
+          if (s.findAny().isPresent()) {
+            return false;
+          }
+        }
+      }
+      Files.move(from, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      LocalPaths.fsyncDir(target.getParent());
+      if (!target.getParent().equals(from.getParent())) {
+        LocalPaths.fsyncDir(from.getParent());
+      }
+      return true;
+    } catch (NoSuchFileException | DirectoryNotEmptyException | FileAlreadyExistsException e) {
+      return false; // changed meanwhile: nothing was moved
+    } catch (IOException e) {
+      throw LocalErrors.map(toPrefix, "moving directory " + fromPrefix, e);
+    }
+  }
+
   @Override
   public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
     StoreKeys.validate(toKey);

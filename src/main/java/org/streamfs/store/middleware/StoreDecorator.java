@@ -152,6 +152,13 @@ public abstract class StoreDecorator implements ObjectStore {
         : null;
   }
 
+  /** The wrapped store's prefix move, run through {@link #around} as a copy. */
+  @Override
+  public boolean movePrefixInPlace(String fromPrefix, String toPrefix) throws StoreException {
+    return delegate.movesInPlace()
+        && around(StoreOp.COPY, toPrefix, () -> delegate.movePrefixInPlace(fromPrefix, toPrefix));
+  }
+
   @Override
   public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
     return around(StoreOp.COPY, toKey, () -> delegate.copy(fromKey, toKey));

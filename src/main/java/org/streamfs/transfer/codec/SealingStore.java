@@ -429,6 +429,11 @@ public final class SealingStore implements ObjectStore {
   }
 
   @Override
+  public boolean movePrefixInPlace(String fromPrefix, String toPrefix) throws StoreException {
+    return inner.movePrefixInPlace(fromPrefix, toPrefix);
+  }
+
+  @Override
   public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
     return translate(inner.copy(fromKey, toKey), false);
   }

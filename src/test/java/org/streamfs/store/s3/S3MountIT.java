@@ -159,6 +159,51 @@ class S3MountIT {
     }
   }
 
+  private static int count(S3Client raw, String prefix) {
+    return raw.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+        .mapToInt(o -> 1).sum();
+  }
+
+  @Test
+  void aDirectoryRenameCutByKillIsFinishedByTheNextMount(@TempDir Path tmp) throws Exception {
+    // 1,500 objects another tool put in the bucket; S3 has no rename, so mv through the mount copies them
+    // one by one (then deletes): kill -9 in the middle, and the next mount finishes it before it answers
+    int n = 1500;
+    try (S3Client raw = S3TestSupport.rawClient(server.endpoint())) {
+      for (int i = 1; i <= n; i++) {
+        int k = i;
+        raw.putObject(b -> b.bucket(bucket).key("m/tree/f" + k), RequestBody.fromString("file " + k));
+      }
+      Mount m = new Mount(tmp, "r");
+      try {
+        try (var names = Files.list(m.mnt.resolve("tree"))) {
+          assertEquals(n, names.count());
+        }
+        Process mv = new ProcessBuilder("mv", m.mnt.resolve("tree").toString(), m.mnt.resolve("moved").toString())
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        await("300 objects copied", 120, () -> count(raw, "m/moved/") >= 300);
+        m.process.destroyForcibly();
+        m.process.waitFor(30, TimeUnit.SECONDS);
+        mv.destroyForcibly();
+        assertTrue(count(raw, "m/tree/") > 0, "the rename finished before the kill: nothing to test");
+      } finally {
+        m.close();
+      }
+      try (Mount again = new Mount(tmp, "r")) {
+        assertEquals(0, count(raw, "m/tree/"), "nothing is left under the old name");
+        assertEquals(n, count(raw, "m/moved/f"));
+        assertArrayEquals("file 777".getBytes(StandardCharsets.UTF_8), remote(raw, "m/moved/f777"));
+        assertArrayEquals("file 1500".getBytes(StandardCharsets.UTF_8),
+            Files.readAllBytes(again.mnt.resolve("moved/f1500")));
+        assertTrue(Files.readString(tmp.resolve("r.log")).contains("finished 1 directory renames"));
+      } finally {
+        // the other tests list the bucket's mount prefix: leave it as found
+        raw.listObjectsV2Paginator(b -> b.bucket(bucket).prefix("m/moved")).contents()
+            .forEach(o -> raw.deleteObject(b -> b.bucket(bucket).key(o.key())));
+      }
+    }
+  }
+
   @Test
   void anUploadFromTheMountSurvivesAServerCrash(@TempDir Path tmp) throws Exception {
     byte[] data = S3TestSupport.random(40 * MIB + 7, 52);

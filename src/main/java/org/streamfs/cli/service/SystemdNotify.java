@@ -4,46 +4,22 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.SaveError;
-import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.streamfs.fs.fuse.UnixDatagram;
 
 /**
  * systemd's {@code sd_notify(3)} protocol in Java: one datagram of {@code KEY=value} lines sent to the unix socket
  * named by {@code $NOTIFY_SOCKET} (a path, or an abstract name when it starts with {@code @}). Java 17 has no
- * unix datagram sockets, so this calls libc's {@code socket}/{@code sendto} through jnr-ffi, which is on the
- * classpath for jnr-fuse anyway. Without {@code NOTIFY_SOCKET} (not started by systemd, or {@code Type=} other
+ * unix datagram sockets, so the send goes through libc ({@link UnixDatagram}, in the package that holds
+ * all native calls). Without {@code NOTIFY_SOCKET} (not started by systemd, or {@code Type=} other
  * than notify) every call is a cheap no-op and libc is not even loaded. A failed send is logged once and never
  * thrown: a notification must not take the mount down. Thread-safe.
  */
 public final class SystemdNotify implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SystemdNotify.class);
   private static final int AF_UNIX = 1;
-  private static final int SOCK_DGRAM = 2;
-  private static final int SOCK_CLOEXEC = 0x80000;
-  private static final int MSG_NOSIGNAL = 0x4000;
   private static final int SUN_PATH_MAX = 108;
-
-  /** The few libc calls needed; public because jnr-ffi generates the implementation. */
-  public interface LibC {
-    @SaveError
-    int socket(int domain, int type, int protocol);
-
-    @SaveError
-    @ssize_t long sendto(int fd, @In byte[] buf, @size_t long len, int flags, @In byte[] addr, int addrLen);
-
-    int close(int fd);
-  }
-
-  private static final class Native {
-    static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-  }
 
   private final String socket;
   private boolean warned;
@@ -108,27 +84,7 @@ public final class SystemdNotify implements AutoCloseable {
   }
 
   private void sendDatagram(byte[] message) {
-    byte[] addr = socketAddress(socket);
-    LibC libc = Native.LIBC;
-    int fd = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      throw new IllegalStateException("socket(AF_UNIX) failed, errno " + errno());
-    }
-    try {
-      long sent = libc.sendto(fd, message, message.length, MSG_NOSIGNAL, addr, addr.length);
-      if (sent < 0) {
-        throw new IllegalStateException("sendto failed, errno " + errno());
-      }
-      if (sent != message.length) {
-        throw new IllegalStateException("sendto sent " + sent + " of " + message.length + " bytes");
-      }
-    } finally {
-      libc.close(fd);
-    }
-  }
-
-  private static int errno() {
-    return LastError.getLastError(Runtime.getRuntime(Native.LIBC));
+    UnixDatagram.send(socketAddress(socket), message);
   }
 
   /**

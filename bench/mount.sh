@@ -6,7 +6,8 @@
 #   paths by then: on 2 cores the JIT compiler takes a fifth of the CPU during the first GiB),
 #   cold sequential read (page cache dropped, file never read through the mount) on the running daemon and
 #   on a fresh mount, warm sequential read, fio 4 KiB random reads (10 s),
-#   ls -l of 10,000 entries (cold, warm), and the daemon's peak RSS writing SIZE and 4xSIZE.
+#   ls -l of 10,000 entries (cold, warm), mv of the SIZE file and of the 10,000-entry directory inside the
+#   mount, and the daemon's peak RSS writing SIZE and 4xSIZE.
 # Prints a table with the ratios streamfs/rclone and streamfs/plain. Usage: bench/mount.sh [SIZE_MB=1024]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -102,6 +103,12 @@ for k in plain rclone streamfs; do
   down "$k"; drop; up "$k"
   t=$(now); ls -l "$(target "$k")/many" > /dev/null; R[$k,lscold]=$(sub "$(now)" "$t")
   t=$(now); ls -l "$(target "$k")/many" > /dev/null; R[$k,lswarm]=$(sub "$(now)" "$t")
+  # renames inside the mount: the 1 GiB file, then the directory of 10,000 files (mv returns when done)
+  t=$(now); mv "$(target "$k")/w1" "$(target "$k")/w1.moved"; R[$k,mvfile]=$(sub "$(now)" "$t")
+  t=$(now); mv "$(target "$k")/many" "$(target "$k")/many.moved"; R[$k,mvdir]=$(sub "$(now)" "$t")
+  [ "$(ls "$work/$k/store/many.moved" | wc -l)" = 10000 ] && [ ! -e "$work/$k/store/many" ] \
+    || { echo "$k: the store does not show the renamed directory" >&2; exit 1; }
+  mv "$(target "$k")/many.moved" "$(target "$k")/many"
   down "$k"
   if [ "$k" = streamfs ]; then # the same with -o noxattr (no per-entry xattr probes); other columns: plain
     drop; up streamfs -o noxattr
@@ -136,6 +143,8 @@ row "ls -l 10,000 entries, cold" lscold s
 row "ls -l 10,000 entries, warm" lswarm s
 row "ls -l 10,000, cold, streamfs -o noxattr" lsxcold s
 row "ls -l 10,000, warm, streamfs -o noxattr" lsxwarm s
+row "mv of the ${size_mb} MiB file in the mount" mvfile s
+row "mv of a directory of 10,000 files" mvdir s
 row "daemon peak RSS writing ${size_mb} MiB" rss1 kB
 row "daemon peak RSS writing $((4 * size_mb)) MiB" rss4 kB
 echo "(times: lower is better; IOPS: higher is better)"

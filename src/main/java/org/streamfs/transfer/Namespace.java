@@ -149,36 +149,37 @@ public final class Namespace {
 
   /**
    * Moves every object below directory prefix {@code fromPrefix} to {@code toPrefix} in one step where the
-   * store can ({@link ObjectStore#movePrefixInPlace}: a local directory); returns the objects now below
-   * {@code toPrefix}, or null when it cannot (nothing changed: the caller moves object by object). The
-   * checksums recorded for each object of {@code before} (the listing of {@code fromPrefix}) follow it when
-   * the move kept its version.
+   * store can ({@link ObjectStore#movePrefixInPlace}: a local directory); returns the objects of
+   * {@code before} (the listing of {@code fromPrefix}) under their new keys, or null when it cannot (nothing
+   * changed: the caller moves object by object). Versions are unchanged, so the checksums recorded for each
+   * follow it (an object another client replaced since the listing has another version, which they never
+   * match).
    */
   public List<ObjectInfo> movePrefix(String fromPrefix, String toPrefix, List<ObjectInfo> before)
       throws StoreException {
     if (!store.movesInPlace() || !store.movePrefixInPlace(fromPrefix, toPrefix)) {
       return null;
     }
-    List<ObjectInfo> after = listAll(toPrefix);
-    if (manifests != null) {
-      Map<String, ObjectInfo> old = new java.util.HashMap<>();
-      for (ObjectInfo o : before) {
-        old.put(o.key(), o);
+    // the store keeps every version (and a rename(2) cannot change bytes): the listing, re-keyed
+    List<ObjectInfo> after = new ArrayList<>(before.size());
+    Map<ObjectInfo, ChunkManifest> carried = new java.util.HashMap<>();
+    for (ObjectInfo o : before) {
+      if (!o.key().startsWith(fromPrefix)) {
+        continue;
       }
-      Map<ObjectInfo, ChunkManifest> carried = new java.util.HashMap<>();
-      for (ObjectInfo n : after) {
-        ObjectInfo o = n.key().endsWith("/") ? null : old.get(fromPrefix + n.key().substring(toPrefix.length()));
-        if (o != null && o.version().equals(n.version())) {
-          ChunkManifest m = manifests.lookup(o);
-          if (m.verifiable()) {
-            carried.put(n, m);
-          }
+      ObjectInfo n = new ObjectInfo(toPrefix + o.key().substring(fromPrefix.length()), o.size(), o.version(),
+          o.lastModified(), o.metadata());
+      after.add(n);
+      if (manifests != null && !o.key().endsWith("/")) {
+        ChunkManifest m = manifests.lookup(o);
+        if (m.verifiable()) {
+          carried.put(n, m);
         }
-      }
-      manifests.putAll(carried);
-      for (ObjectInfo o : before) {
         retireOthers(o.key(), null);
       }
+    }
+    if (manifests != null) {
+      manifests.putAll(carried);
     }
     return after;
   }

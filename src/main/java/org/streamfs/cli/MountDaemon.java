@@ -107,10 +107,21 @@ final class MountDaemon {
         throw new MountFailure(e.getMessage());
       }
     }
+    int nice;
     try {
-      UploadPriority.set(FuseMount.uploadNice(s.fuseOptions()), ThreadNice::setCurrentThread);
+      nice = FuseMount.uploadNice(s.fuseOptions());
+      UploadPriority.set(nice, ThreadNice::setCurrentThread);
     } catch (IllegalArgumentException e) {
       throw new MountFailure(e.getMessage());
+    }
+    // the JIT compiler threads too: on a fresh daemon they compete with the FUSE threads for the CPU during
+    // the first file (A/B on 2 cores, 1 GiB cp on a fresh daemon: 2.96 s mean of six at niceness 0, 2.64 s
+    // of three at 10; cold reads unchanged)
+    try {
+      LOG.debug("{} JIT compiler threads at niceness {}", ThreadNice.setThreadsNamed(
+          List.of("C1 CompilerThre", "C2 CompilerThre"), nice), nice);
+    } catch (IOException | RuntimeException | LinkageError e) {
+      LOG.debug("JIT compiler threads keep their niceness: {}", e.toString());
     }
     StreamingConfig.Builder cb = StreamingConfig.builder().parallelChunks(s.parallel())
         .threadPoolSize(Math.max(2, s.parallel() * 2));

@@ -3,6 +3,8 @@ package org.streamfs.fs.fuse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import jnr.ffi.LibraryLoader;
 
 /**
@@ -23,6 +25,31 @@ public final class ThreadNice {
   }
 
   private ThreadNice() {}
+
+  /**
+   * Sets the niceness of every thread of this process whose name ({@code /proc/self/task/TID/comm}, at most
+   * 15 characters) starts with one of {@code prefixes}; returns how many. A thread that ends meanwhile is
+   * skipped. Threads those threads start later inherit the niceness (Linux threads do).
+   */
+  public static int setThreadsNamed(List<String> prefixes, int niceness) throws IOException {
+    int n = 0;
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        String comm;
+        try {
+          comm = Files.readString(task.resolve("comm")).strip();
+        } catch (IOException e) {
+          continue; // ended
+        }
+        if (prefixes.stream().anyMatch(comm::startsWith)
+            && Holder.LIBC.setpriority(PRIO_PROCESS, Integer.parseInt(task.getFileName().toString()), niceness)
+            == 0) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
 
   /** Sets the calling thread's niceness; throws if the thread id or libc cannot be had, or the call fails. */
   public static void setCurrentThread(int niceness) throws IOException {

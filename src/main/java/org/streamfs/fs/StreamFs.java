@@ -25,9 +25,10 @@ import org.streamfs.transfer.StreamingManager;
  * uploading ({@link OpenFiles}) take precedence over what the store says, so a file is visible in the mount
  * the moment it is created and whole to other store clients only once uploaded. Directories are markers
  * ({@code dir/}) or implied by keys below them; symlinks are small objects whose body is the target;
- * attributes and xattrs are object metadata ({@link Meta}). Rename is copy + delete, object by object for
- * a directory (not atomic, but recorded so that the next mount finishes one a crash interrupted: {@link
- * DirRename}). Namespace changes reach the store synchronously.
+ * attributes and xattrs are object metadata ({@link Meta}). Rename is a move on a local directory store (a
+ * directory in one rename(2)) and copy + delete elsewhere, object by object for a directory (not atomic,
+ * but recorded so that the next mount finishes one a crash interrupted: {@link DirRename}). Namespace
+ * changes reach the store synchronously.
  */
 public final class StreamFs {
   /** Mount-wide settings: default owner, attribute cache lifetime, read-ahead cap, state dir shown on /. */

@@ -3,6 +3,7 @@ package org.streamfs.transfer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,7 +16,8 @@ import org.streamfs.store.StoreException;
  * The namespace operations of the mount (stat, list, small puts, delete, copy, metadata updates, rename)
  * over the engine's store, so that the fs layer never holds an {@link ObjectStore} itself. Rename is a move
  * of the file on a local directory store and copy then delete elsewhere (S3 and CouchDB have no rename);
- * a directory is renamed object by object by the caller. Copies and renames keep the chunk checksums
+ * a directory is renamed by the caller, in one {@link #movePrefix} where the store can, else object by
+ * object. Copies and renames keep the chunk checksums
  * recorded for the object. Everything else about bytes (chunked uploads, verified chunk reads) goes
  * through {@link StreamingManager}.
  */
@@ -102,14 +104,8 @@ public final class Namespace {
    * given the copy other bytes).
    */
   public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
-    return copyKeepingChecksums(fromKey, toKey).copy;
-  }
-
-  private record Copied(ObjectInfo source, ObjectInfo copy) {}
-
-  private Copied copyKeepingChecksums(String fromKey, String toKey) throws StoreException {
     if (manifests == null || fromKey.endsWith("/")) {
-      return new Copied(null, store.copy(fromKey, toKey));
+      return store.copy(fromKey, toKey);
     }
     ObjectInfo source = store.stat(fromKey);
     ChunkManifest m = manifests.lookup(source);
@@ -118,9 +114,8 @@ public final class Namespace {
     if (m.verifiable() && m.size() == copy.size()
         && find(fromKey).map(now -> now.version().equals(source.version())).orElse(false)) {
       manifests.put(copy.key(), copy.version(), m);
-      return new Copied(source, copy);
     }
-    return new Copied(null, copy);
+    return copy;
   }
 
   /** Replaces the user metadata of an existing object (callers merge with the old map first). */
@@ -162,7 +157,7 @@ public final class Namespace {
     }
     // the store keeps every version (and a rename(2) cannot change bytes): the listing, re-keyed
     List<ObjectInfo> after = new ArrayList<>(before.size());
-    Map<ObjectInfo, ChunkManifest> carried = new java.util.HashMap<>();
+    Map<ObjectInfo, ChunkManifest> carried = new HashMap<>();
     for (ObjectInfo o : before) {
       if (!o.key().startsWith(fromPrefix)) {
         continue;
@@ -210,8 +205,8 @@ public final class Namespace {
         return moved;
       }
     }
-    Copied c = copyKeepingChecksums(fromKey, toKey);
+    ObjectInfo copy = copy(fromKey, toKey);
     delete(fromKey);
-    return c.copy;
+    return copy;
   }
 }

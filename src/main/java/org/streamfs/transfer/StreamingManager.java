@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -285,10 +286,10 @@ public final class StreamingManager implements AutoCloseable {
     int removed = cleanupOldOperations(retentionDays);
     int manifests = ctx.manifests.sweep(key -> {
       try {
-        return java.util.Optional.of(ctx.store.stat(key));
+        return Optional.of(ctx.store.stat(key));
       } catch (StoreException e) {
         if (e.kind() == StoreException.Kind.NOT_FOUND) {
-          return java.util.Optional.empty();
+          return Optional.empty();
         }
         throw e;
       }

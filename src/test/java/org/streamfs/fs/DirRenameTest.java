@@ -19,9 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.store.StoreException;
-import org.streamfs.store.middleware.StoreCall;
-import org.streamfs.store.middleware.StoreDecorator;
 import org.streamfs.store.middleware.StoreOp;
+import org.streamfs.testing.PassThrough;
 import org.streamfs.testing.FaultyStore;
 
 /**
@@ -37,12 +36,7 @@ class DirRenameTest {
 
   /** The local store as S3 and CouchDB are: no move in place, so a rename copies everything, then deletes. */
   private static ObjectStore copyOnly(ObjectStore s) {
-    return new StoreDecorator(s) {
-      @Override
-      protected <T> T around(StoreOp op, String key, StoreCall<T> call) throws StoreException {
-        return call.call();
-      }
-
+    return new PassThrough(s) {
       @Override
       public boolean movesInPlace() {
         return false;
@@ -52,12 +46,7 @@ class DirRenameTest {
 
   /** The local store when the directory cannot be renamed whole (a target in the way): file by file. */
   private static ObjectStore fileByFile(ObjectStore s) {
-    return new StoreDecorator(s) {
-      @Override
-      protected <T> T around(StoreOp op, String key, StoreCall<T> call) throws StoreException {
-        return call.call();
-      }
-
+    return new PassThrough(s) {
       @Override
       public boolean movePrefixInPlace(String fromPrefix, String toPrefix) {
         return false;

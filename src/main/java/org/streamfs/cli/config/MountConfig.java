@@ -30,6 +30,8 @@ import picocli.CommandLine;
 public final class MountConfig {
   /** Default for {@code stop-timeout}: below the unit's TimeoutStopSec=5min, leaving a minute to unmount. */
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofMinutes(4);
+  /** Default for {@code retention-days}, as {@code streamfs cleanup}'s. */
+  public static final int DEFAULT_RETENTION_DAYS = 7;
 
   private record Value(String text, Object parsed, String origin) {}
 
@@ -292,9 +294,6 @@ public final class MountConfig {
   public Optional<Path> encryptKeyFile() {
     return get(MountKey.ENCRYPT_KEY_FILE, Path.class);
   }
-
-  /** Default for {@code retention-days}, as {@code streamfs cleanup}'s. */
-  public static final int DEFAULT_RETENTION_DAYS = 7;
 
   public int retentionDays() {
     return get(MountKey.RETENTION_DAYS, Integer.class).orElse(DEFAULT_RETENTION_DAYS);

@@ -25,7 +25,8 @@ import org.streamfs.transfer.Namespace;
  * mount before it answers — does a recorded rename again. Doing it again is safe at any point of a crash:
  * every key still under the old prefix is copied (again, if it already was: the source is still the
  * truth while it exists), and a key leaves the old prefix only by an atomic move or by a delete after all
- * were copied, so a key missing under the old prefix is already under the new one.
+ * were copied, so a key missing under the old prefix is already under the new one. The same rename asked
+ * for again while the mount runs (after the store refused part of it) goes on from the same record.
  */
 final class DirRename {
   private static final Logger LOG = LoggerFactory.getLogger(DirRename.class);
@@ -50,11 +51,33 @@ final class DirRename {
         files.settle(f);
       }
     }
-    byte[] id = String.format("%016x-%08x", System.currentTimeMillis(), SEQ.incrementAndGet() & 0xffffffffL)
-        .getBytes(StandardCharsets.US_ASCII);
-    journal.put(id, (src + "\0" + dst).getBytes(StandardCharsets.UTF_8));
+    byte[] id = pendingId(src, dst);
+    if (id == null) {
+      id = String.format("%016x-%08x", System.currentTimeMillis(), SEQ.incrementAndGet() & 0xffffffffL)
+          .getBytes(StandardCharsets.US_ASCII);
+      journal.put(id, record(src, dst));
+    }
     move(src, dst);
     journal.delete(id);
+  }
+
+  /** Whether a rename of {@code src} to {@code dst} was begun and not finished (a store error cut it). */
+  boolean pending(String src, String dst) {
+    return pendingId(src, dst) != null;
+  }
+
+  private byte[] pendingId(String src, String dst) {
+    byte[] want = record(src, dst);
+    for (Map.Entry<byte[], byte[]> e : journal.scan(new byte[0])) {
+      if (java.util.Arrays.equals(e.getValue(), want)) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
+  private static byte[] record(String src, String dst) {
+    return (src + "\0" + dst).getBytes(StandardCharsets.UTF_8);
   }
 
   /**

@@ -279,7 +279,9 @@ public final class StreamFs {
       if (!a.isDirectory() && d.isDirectory()) {
         throw FsException.of(Errno.EISDIR, to, "is a directory");
       }
-      if (d.isDirectory() && (lookup.hasChildren(dst) || !files.namesIn(dst).isEmpty())) {
+      // the same rename, cut short by a store error and asked for again, goes on where it stopped
+      if (d.isDirectory() && (lookup.hasChildren(dst) || !files.namesIn(dst).isEmpty())
+          && !(a.isDirectory() && dirRename.pending(src, dst))) {
         throw FsException.of(Errno.ENOTEMPTY, to, "directory not empty");
       }
     }

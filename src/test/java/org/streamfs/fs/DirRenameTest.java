@@ -124,6 +124,32 @@ class DirRenameTest {
   }
 
   @Test
+  void theSameRenameAskedForAgainGoesOnWhereTheStoreStoppedIt() throws Exception {
+    FaultyStore[] faulty = new FaultyStore[1];
+    try (FsFixture f = new FsFixture(root, 64, 1 << 20, s -> faulty[0] = new FaultyStore(copyOnly(s)))) {
+      f.fs.mkdir("/src", 0750, 0, 0);
+      f.fs.mkdir("/src/sub", 0755, 0, 0);
+      f.fs.mkdir("/src/sub/deeper", 0755, 0, 0);
+      for (String p : FILES) {
+        f.put(p, new byte[40]);
+      }
+      f.sync();
+      faulty[0].failNth(StoreOp.COPY, faulty[0].calls(StoreOp.COPY) + 3, StoreException.Kind.PERMANENT);
+      assertThrows(IOException.class, () -> f.fs.rename("/src", "/dst"));
+      assertTrue(Files.exists(f.storeDir.resolve("dst")), "the failure left a half-filled target");
+      f.fs.rename("/src", "/dst"); // mv again: not ENOTEMPTY
+      for (String p : FILES) {
+        assertEquals(40, f.fs.getattr("/dst" + p.substring(4)).size(), p);
+      }
+      assertTrue(Files.notExists(f.storeDir.resolve("src")));
+      assertEquals(0, f.fs.finishInterruptedRenames(), "nothing left to finish");
+      f.fs.mkdir("/other", 0755, 0, 0);
+      FsException e = assertThrows(FsException.class, () -> f.fs.rename("/other", "/dst"));
+      assertEquals(Errno.ENOTEMPTY, e.errno(), "any other rename onto a non-empty directory is refused");
+    }
+  }
+
+  @Test
   void aCompletedRenameLeavesNothingToFinish() throws Exception {
     try (FsFixture f = new FsFixture(root, 64, 1 << 20)) {
       f.fs.mkdir("/src", 0755, 0, 0);

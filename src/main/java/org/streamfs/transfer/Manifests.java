@@ -157,7 +157,11 @@ final class Manifests {
     Map<byte[], byte[]> done = new HashMap<>();
     for (Map.Entry<byte[], byte[]> e : retired.scan(new byte[0])) {
       ByteBuffer v = ByteBuffer.wrap(e.getValue());
-      if (v.remaining() < 8 || v.getLong() >= cutoff) {
+      if (v.remaining() < 8) {
+        done.put(e.getKey(), null); // unreadable: forgotten, the manifest kept
+        continue;
+      }
+      if (v.getLong() >= cutoff) {
         continue;
       }
       String key = StandardCharsets.UTF_8.decode(v).toString();

@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.store.StoreException;
 import org.streamfs.store.middleware.StoreOp;
-import org.streamfs.testing.PassThrough;
 import org.streamfs.testing.FaultyStore;
+import org.streamfs.testing.PassThrough;
 
 /**
  * A directory rename cut short (the store refuses the Nth copy or delete, which leaves the store as a crash

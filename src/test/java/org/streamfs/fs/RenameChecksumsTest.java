@@ -20,9 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.streamfs.store.ObjectInfo;
-import org.streamfs.store.ObjectStore;
 import org.streamfs.store.StoreException;
-import org.streamfs.store.middleware.StoreOp;
 import org.streamfs.testing.PassThrough;
 
 /**

@@ -107,8 +107,11 @@ public final class StreamFs {
     if (!a.isDirectory()) {
       throw FsException.of(Errno.ENOTDIR, path, "not a directory");
     }
+    // files still being written or uploaded first: one whose upload completes while the store is listed is
+    // then in one of the two (the other order could miss it: not yet listed, no longer live)
+    List<String> live = files.namesIn(key);
     Set<String> names = new LinkedHashSet<>(lookup.list(key));
-    names.addAll(files.namesIn(key));
+    names.addAll(live);
     return List.copyOf(names);
   }
 

@@ -191,17 +191,18 @@ public final class Namespace {
    */
   public ObjectInfo rename(String fromKey, String toKey) throws StoreException {
     if (store.movesInPlace() && !fromKey.endsWith("/")) {
-      ObjectInfo source = manifests == null ? null : store.stat(fromKey);
       ObjectInfo moved = store.moveInPlace(fromKey, toKey);
       if (moved != null) {
-        retireOthers(toKey, moved.version());
-        if (source != null && moved.version().equals(source.version())) {
-          ChunkManifest m = manifests.lookup(source);
+        if (manifests != null) {
+          // the move kept the version: the checksums recorded for it under the old key are its own
+          ChunkManifest m = manifests.lookup(new ObjectInfo(fromKey, moved.size(), moved.version(),
+              moved.lastModified(), moved.metadata()));
+          retireOthers(toKey, moved.version());
           if (m.verifiable()) {
             manifests.put(moved.key(), moved.version(), m);
           }
+          retireOthers(fromKey, null);
         }
-        retireOthers(fromKey, null);
         return moved;
       }
     }

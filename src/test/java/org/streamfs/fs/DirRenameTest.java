@@ -34,6 +34,22 @@ class DirRenameTest {
 
   private static final String[] FILES = {"/src/a", "/src/b", "/src/sub/c", "/src/sub/deeper/d", "/src/z"};
 
+  /** Makes /src (mode 0750) with FILES in it, distinct random contents each, and waits until stored. */
+  private static List<byte[]> tree(FsFixture f) throws Exception {
+    f.fs.mkdir("/src", 0750, 0, 0);
+    f.fs.mkdir("/src/sub", 0755, 0, 0);
+    f.fs.mkdir("/src/sub/deeper", 0755, 0, 0);
+    List<byte[]> data = new ArrayList<>();
+    for (int i = 0; i < FILES.length; i++) {
+      byte[] b = new byte[100 + 37 * i];
+      new Random(i).nextBytes(b);
+      data.add(b);
+      f.put(FILES[i], b);
+    }
+    f.sync();
+    return data;
+  }
+
   /** The local store as S3 and CouchDB are: no move in place, so a rename copies everything, then deletes. */
   private static ObjectStore copyOnly(ObjectStore s) {
     return new PassThrough(s) {
@@ -67,20 +83,11 @@ class DirRenameTest {
       case "moves" -> DirRenameTest::fileByFile;
       default -> DirRenameTest::copyOnly;
     };
-    List<byte[]> data = new ArrayList<>();
+    List<byte[]> data;
     FaultyStore[] faulty = new FaultyStore[1];
     try (FsFixture f = new FsFixture(root, 64, 1 << 20, s -> faulty[0] = new FaultyStore(base.apply(s)))) {
       assertEquals(!mode.equals("copies"), faulty[0].movesInPlace());
-      f.fs.mkdir("/src", 0750, 0, 0);
-      f.fs.mkdir("/src/sub", 0755, 0, 0);
-      f.fs.mkdir("/src/sub/deeper", 0755, 0, 0);
-      for (int i = 0; i < FILES.length; i++) {
-        byte[] b = new byte[100 + 37 * i];
-        new Random(i).nextBytes(b);
-        data.add(b);
-        f.put(FILES[i], b);
-      }
-      f.sync();
+      data = tree(f);
       faulty[0].failNth(op, faulty[0].calls(op) + nth, StoreException.Kind.PERMANENT);
       assertThrows(IOException.class, () -> f.fs.rename("/src", "/dst"));
       assertTrue(Files.exists(f.storeDir.resolve("src")), "the failure left the rename half done");
@@ -105,13 +112,7 @@ class DirRenameTest {
   void aLocalDirectoryIsRenamedWholeWithoutCopyingBytes() throws Exception {
     FaultyStore[] faulty = new FaultyStore[1];
     try (FsFixture f = new FsFixture(root, 64, 1 << 20, s -> faulty[0] = new FaultyStore(s))) {
-      f.fs.mkdir("/src", 0750, 0, 0);
-      f.fs.mkdir("/src/sub", 0755, 0, 0);
-      f.fs.mkdir("/src/sub/deeper", 0755, 0, 0);
-      for (String p : FILES) {
-        f.put(p, new byte[300]);
-      }
-      f.sync();
+      tree(f);
       Object inode = Files.getAttribute(f.storeDir.resolve("src/sub/deeper/d"), "unix:ino");
       long copies = faulty[0].calls(StoreOp.COPY);
       f.fs.rename("/src", "/dst");
@@ -127,19 +128,14 @@ class DirRenameTest {
   void theSameRenameAskedForAgainGoesOnWhereTheStoreStoppedIt() throws Exception {
     FaultyStore[] faulty = new FaultyStore[1];
     try (FsFixture f = new FsFixture(root, 64, 1 << 20, s -> faulty[0] = new FaultyStore(copyOnly(s)))) {
-      f.fs.mkdir("/src", 0750, 0, 0);
-      f.fs.mkdir("/src/sub", 0755, 0, 0);
-      f.fs.mkdir("/src/sub/deeper", 0755, 0, 0);
-      for (String p : FILES) {
-        f.put(p, new byte[40]);
-      }
-      f.sync();
+      List<byte[]> data = tree(f);
       faulty[0].failNth(StoreOp.COPY, faulty[0].calls(StoreOp.COPY) + 3, StoreException.Kind.PERMANENT);
       assertThrows(IOException.class, () -> f.fs.rename("/src", "/dst"));
       assertTrue(Files.exists(f.storeDir.resolve("dst")), "the failure left a half-filled target");
       f.fs.rename("/src", "/dst"); // mv again: not ENOTEMPTY
-      for (String p : FILES) {
-        assertEquals(40, f.fs.getattr("/dst" + p.substring(4)).size(), p);
+      for (int i = 0; i < FILES.length; i++) {
+        String moved = "/dst" + FILES[i].substring(4);
+        assertArrayEquals(data.get(i), f.get(moved), moved);
       }
       assertTrue(Files.notExists(f.storeDir.resolve("src")));
       assertEquals(0, f.fs.finishInterruptedRenames(), "nothing left to finish");

@@ -94,6 +94,11 @@ final class LocalSlab {
   static PartReceipt write(Path dir, int n, ByteBuffer data, long slot, String hex) throws IOException {
     ByteBuffer b = data.duplicate();
     return fill(dir, n, slot, hex, b.remaining(), (ch, at) -> {
+      if (org.streamfs.model.Zeros.isZero(b) && holeOrZeros(ch, at, b.remaining())) {
+        // a hole of a sparse file: leave it a hole (the slot reads as zeros already)
+        extendTo(ch, at + b.remaining());
+        return;
+      }
       at += writeDirect(dir, b, at);
       while (b.hasRemaining()) {
         at += ch.write(b, at);
@@ -155,10 +160,67 @@ final class LocalSlab {
   /** Copies {@code length} bytes of {@code src} from {@code offset} into slot n, then records it. */
   static PartReceipt copy(Path dir, int n, Path src, long offset, long length, long slot, String hex)
       throws IOException {
-    return fill(dir, n, slot, hex, length, (ch, at) -> {
-      ch.position(at);
-      LocalPaths.append(ch, src, offset, length);
-    });
+    return fill(dir, n, slot, hex, length, (ch, at) -> copySparse(src, offset, length, ch, at));
+  }
+
+  /**
+   * Copies {@code length} bytes of {@code src} from {@code offset} to {@code out} at {@code at}, block by
+   * block, leaving holes where the source reads zeros and the target already does (a sparse file stays
+   * sparse in the store, as on the local disk it came from).
+   */
+  static void copySparse(Path src, long offset, long length, FileChannel out, long at) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocateDirect(org.streamfs.model.Zeros.BLOCK);
+    try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ)) {
+      long done = 0;
+      while (done < length) {
+        buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+        while (buf.hasRemaining()) {
+          if (in.read(buf, offset + done + buf.position()) < 0) {
+            throw new IOException("short read from " + src + " at " + (offset + done + buf.position()));
+          }
+        }
+        buf.flip();
+        int len = buf.remaining();
+        if (!org.streamfs.model.Zeros.isZero(buf) || !holeOrZeros(out, at + done, len)) {
+          while (buf.hasRemaining()) {
+            out.write(buf, at + done + buf.position());
+          }
+        }
+        done += len;
+      }
+    }
+    extendTo(out, at + length);
+  }
+
+  /** Whether {@code ch} reads only zeros in [at, at+len) (past its end counts as zeros). */
+  private static boolean holeOrZeros(FileChannel ch, long at, int len) throws IOException {
+    long size = ch.size();
+    if (at >= size) {
+      return true;
+    }
+    ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(org.streamfs.model.Zeros.BLOCK, len));
+    long done = 0;
+    long end = Math.min(at + len, size);
+    while (at + done < end) {
+      b.clear().limit((int) Math.min(b.capacity(), end - at - done));
+      int r = ch.read(b, at + done);
+      if (r <= 0) {
+        return true;
+      }
+      b.flip();
+      if (!org.streamfs.model.Zeros.isZero(b)) {
+        return false;
+      }
+      done += r;
+    }
+    return true;
+  }
+
+  /** Makes the file at least {@code end} bytes long (a skipped hole at its end must still count). */
+  private static void extendTo(FileChannel ch, long end) throws IOException {
+    if (end > 0 && ch.size() < end) {
+      ch.write(ByteBuffer.allocate(1), end - 1);
+    }
   }
 
   /** Puts {@code size} bytes at the start of part n's slot. */
@@ -175,7 +237,8 @@ final class LocalSlab {
     forget(dir, n);
     Files.deleteIfExists(dir.resolve(LocalUploads.partName(n)));
     writing(dir, slot, () -> {
-      try (FileChannel ch = FileChannel.open(file(dir), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      try (FileChannel ch = FileChannel.open(file(dir), StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE)) {
         filler.fill(ch, (long) (n - 1) * slot);
         ch.force(true);
       }

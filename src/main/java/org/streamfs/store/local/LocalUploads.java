@@ -372,6 +372,9 @@ final class LocalUploads {
   }
 
   private static String hashRange(Path p, long offset, long length) throws IOException {
+    if (zeroRange(p, offset, length)) {
+      return Sha256.hex(Sha256.zeroDigest(length));
+    }
     MessageDigest md = Sha256.newDigest();
     try (FileChannel in = FileChannel.open(p, StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.allocate(1 << 16);
@@ -387,6 +390,26 @@ final class LocalUploads {
       }
     }
     return Sha256.hex(md.digest());
+  }
+
+  /** Whether [offset, offset+length) of {@code p} reads as zeros (a hole): then its digest is known. */
+  private static boolean zeroRange(Path p, long offset, long length) throws IOException {
+    try (FileChannel in = FileChannel.open(p, StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.allocateDirect(org.streamfs.model.Zeros.BLOCK);
+      long done = 0;
+      while (done < length) {
+        buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+        int n = in.read(buf, offset + done);
+        if (n <= 0) {
+          return false;
+        }
+        if (!org.streamfs.model.Zeros.isZero(buf.flip())) {
+          return false;
+        }
+        done += n;
+      }
+    }
+    return true;
   }
 
   private static String hashFile(Path p) throws IOException {

@@ -90,6 +90,10 @@ public final class Errno {
     if (e instanceof InterruptedIOException || e instanceof InterruptedException) {
       return EINTR;
     }
+    if (e instanceof org.streamfs.staging.StagingStalledException) {
+      LOG.warn("{}: {}", op, e.getMessage());
+      return ENOSPC;
+    }
     if (isNoSpace(e)) {
       LOG.warn("{}: local disk full: {}", op, e.getMessage());
       return ENOSPC;

@@ -39,9 +39,9 @@ public final class StagedFile implements AutoCloseable {
   private final BitSet filled = new BitSet();
   private long size;
   private long baseLimit;
-  private long written;
-  private long queued;
   private boolean committed;
+  /** A pressure push of this file's dirty chunks is waiting on the hand-off thread. */
+  private final java.util.concurrent.atomic.AtomicBoolean pushQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Opens a staged file over {@code path} (created by {@link Staging#newFile}) for an upload. */
   public StagedFile(Staging staging, Path path, StagedUpload upload, ObjectInfo baseObject, BaseReader base)
@@ -71,12 +71,42 @@ public final class StagedFile implements AutoCloseable {
     return size;
   }
 
-  synchronized long unconfirmedBytes() {
-    return Math.max(0, written - upload.bytesUploaded());
+  /** Staged bytes (whole chunks that hold written data, holes not counted) the store has not confirmed. */
+  long unconfirmedBytes() {
+    return upload.unconfirmedBytes();
   }
 
-  synchronized long queuedBytes() {
-    return Math.max(0, queued - upload.bytesUploaded());
+  /**
+   * Whether uploads of this file will free staging room without the writer's help: chunks are being sent,
+   * or the file is committed (its completion sends the rest), or it has complete dirty chunks to push.
+   */
+  synchronized boolean canFreeRoom() {
+    if (committed) {
+      return upload.unconfirmedBytes() > 0;
+    }
+    return upload.sending() || upload.pushable(index(size)) > 0;
+  }
+
+  /**
+   * Staging is over its bound: hands every dirty chunk lying wholly inside the file to the engine now,
+   * without waiting for the writer to move past it or to close (a random writer's chunks). A chunk written
+   * again later is sent again. The chunk holding the end of the file waits for the commit (a part cannot
+   * be shorter than the chunk size until it is the last). At most one push per file is queued at a time.
+   */
+  void pushDirty() {
+    int full;
+    synchronized (this) {
+      if (committed) {
+        return;
+      }
+      full = index(size);
+    }
+    if (upload.pushable(full) > 0 && pushQueued.compareAndSet(false, true)) {
+      staging.handOff(() -> {
+        pushQueued.set(false);
+        upload.pushDirty(full);
+      });
+    }
   }
 
   /**
@@ -114,7 +144,6 @@ public final class StagedFile implements AutoCloseable {
       while (src.hasRemaining()) {
         channel.write(src, offset + (len - src.remaining()));
       }
-      written = Math.max(written, end);
       if (end > size) {
         size = end;
       }
@@ -124,7 +153,6 @@ public final class StagedFile implements AutoCloseable {
       for (int i = first; i <= last; i++) {
         long cEnd = (long) (i + 1) * chunkSize;
         if (end >= cEnd) {
-          queued += chunkSize;
           int index = i;
           staging.handOff(() -> upload.chunkComplete(index));
         }
@@ -133,21 +161,26 @@ public final class StagedFile implements AutoCloseable {
     }
   }
 
-  /** Sets the size (truncate/ftruncate); growing reads as zeros. */
+  /**
+   * Sets the size (truncate/ftruncate); growing reads as zeros. Shrinking supersedes uploads in flight of
+   * the chunks it cuts (they are told before the spool file shrinks, so a send that then reads short knows
+   * it was superseded and drops its part instead of failing the file).
+   */
   public synchronized void truncate(long newSize) throws IOException {
     checkOpen();
     if (newSize < size) {
       int i = index(newSize);
-      if (newSize % chunkSize != 0) {
-        if (!authoritative(i)) {
-          fill(i);
-        }
+      boolean partial = newSize % chunkSize != 0;
+      if (partial && !authoritative(i)) {
+        fill(i);
+      }
+      upload.truncated(newSize);
+      file.setLength(newSize);
+      if (partial) {
         upload.markDirty(i);
       }
-      file.setLength(newSize);
       baseLimit = Math.min(baseLimit, newSize);
       size = newSize;
-      written = Math.min(written, newSize);
     } else if (newSize > size) {
       growLocked(newSize);
       file.setLength(newSize);
@@ -155,17 +188,22 @@ public final class StagedFile implements AutoCloseable {
     }
   }
 
-  /** Marks dirty every chunk from the one holding the old end to the one holding {@code newEnd - 1}. */
+  /**
+   * Marks dirty every chunk from the one holding the old end to the one holding {@code newEnd - 1}: the
+   * first holds data when the old end is inside it, the others are holes (zeros, no staged bytes).
+   */
   private void growLocked(long newEnd) throws IOException {
+    int from = index(size);
     if (size % chunkSize != 0) {
-      int i = index(size);
-      if (!authoritative(i)) {
-        fill(i);
+      if (!authoritative(from)) {
+        fill(from);
       }
+      upload.markDirty(from);
+      from++;
     }
     baseLimit = Math.min(baseLimit, size);
-    for (int i = index(size); i <= index(newEnd - 1); i++) {
-      upload.markDirty(i);
+    for (int i = from; i <= index(newEnd - 1); i++) {
+      upload.markZeroed(i);
     }
   }
 
@@ -197,7 +235,6 @@ public final class StagedFile implements AutoCloseable {
   public synchronized CompletableFuture<ObjectInfo> commit(Map<String, String> metadata) throws IOException {
     checkOpen();
     committed = true;
-    queued = written;
     return upload.commit(size, metadata);
   }
 
@@ -232,7 +269,6 @@ public final class StagedFile implements AutoCloseable {
       while (buf.hasRemaining()) {
         channel.write(buf, start + buf.position());
       }
-      written = Math.max(written, start + len);
     }
     filled.set(i);
   }

@@ -16,16 +16,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The staging area: a directory (0700) of spool files, one per file being written through the mount, and
- * the back-pressure that bounds it. "Dirty" bytes are staged bytes the store has not confirmed yet; when
- * they exceed {@code maxDirty}, a writer waits (it does not fail) until uploads confirm enough, as long as
- * some upload is actually running: a writer whose own bytes cannot be uploaded before it closes the file (a
- * random writer) is let through instead of dead-locking. A staging file stays registered until the engine
+ * the back-pressure that bounds it. "Dirty" bytes are whole chunks holding written data (holes do not
+ * count) that the store has not confirmed yet; when they would exceed {@code maxDirty}, open files' dirty
+ * chunks are uploaded at once (not only when the writer moves past them or closes) and the writer waits
+ * while that frees room; it is let through when nothing can free room, and fails with ENOSPC when the store
+ * confirms nothing for the stall timeout ({@link #awaitRoom}). A staging file stays registered until the engine
  * reports its operation terminal ({@link #release}); the engine deletes the file.
  */
 public final class Staging {
   private static final Logger LOG = LoggerFactory.getLogger(Staging.class);
   private final Path dir;
   private final long maxDirty;
+  private final long stallTimeoutNanos;
   private final Map<String, StagedFile> files = new ConcurrentHashMap<>();
   private final Object room = new Object();
   private final long reserve;
@@ -38,9 +40,17 @@ public final class Staging {
     return t;
   });
 
+  /** How long a writer waits for room while the store confirms nothing, by default. */
+  public static final java.time.Duration DEFAULT_STALL_TIMEOUT = java.time.Duration.ofSeconds(30);
+
   public Staging(Path dir, long maxDirty) throws IOException {
+    this(dir, maxDirty, DEFAULT_STALL_TIMEOUT);
+  }
+
+  public Staging(Path dir, long maxDirty, java.time.Duration stallTimeout) throws IOException {
     this.dir = dir;
     this.maxDirty = maxDirty;
+    this.stallTimeoutNanos = stallTimeout.toNanos();
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     this.store = Files.getFileStore(dir);
@@ -91,15 +101,6 @@ public final class Staging {
     return sum;
   }
 
-  /** Bytes handed to the engine for upload and not yet confirmed: if zero, waiting frees nothing. */
-  private long inFlightBytes() {
-    long sum = 0;
-    for (StagedFile f : files.values()) {
-      sum += f.queuedBytes();
-    }
-    return sum;
-  }
-
   /** Free bytes on the staging disk. */
   public long usableSpace() {
     try {
@@ -124,9 +125,14 @@ public final class Staging {
   }
 
   /**
-   * Back-pressure: waits while staging {@code incoming} more bytes would pass {@code maxDirty} and uploads
-   * are running that will free room. Fails with "No space left on device" (ENOSPC) when the staging disk
-   * would drop under its reserve: the disk is really full, waiting would not help.
+   * Back-pressure. While staging {@code incoming} more bytes would take the unconfirmed bytes past
+   * {@code maxDirty}, every open file is asked to upload its complete dirty chunks now (not only at close),
+   * and the writer waits for the store to confirm enough. It never waits for room that nothing will free:
+   * when no upload is running or can be started (the rest is in the chunks holding the ends of open files,
+   * which go at close), it is let through. It never waits forever: when the store confirms nothing for
+   * {@code stallTimeout}, the write fails with {@link StagingStalledException} (ENOSPC) and a log line
+   * saying why. A staging disk that would drop under its reserve fails at once with "No space left on
+   * device" (ENOSPC): waiting would not help.
    */
   void awaitRoom(long incoming) throws IOException {
     long free = usableSpace();
@@ -134,15 +140,40 @@ public final class Staging {
       throw new IOException("No space left on device: staging disk of " + dir + " has " + free
           + " bytes free, keeping " + reserve() + " for the catalog");
     }
-    if (dirtyBytes() + incoming <= maxDirty) {
+    long dirty = dirtyBytes();
+    if (dirty + incoming <= maxDirty) {
       return;
     }
     long start = System.nanoTime();
+    long lastProgress = start;
+    long least = dirty;
     boolean logged = false;
     synchronized (room) {
-      while (dirtyBytes() + incoming > maxDirty && inFlightBytes() > 0) {
-        if (!logged && System.nanoTime() - start > 1_000_000_000L) {
-          LOG.info("writer waiting for uploads: {} dirty bytes, limit {}", dirtyBytes(), maxDirty);
+      while (true) {
+        boolean canFree = false;
+        for (StagedFile f : files.values()) {
+          f.pushDirty();
+          canFree |= f.canFreeRoom();
+        }
+        if (!canFree) {
+          LOG.debug("staging over its bound ({} unconfirmed bytes, limit {}) with no upload that could free room:"
+              + " write let through", dirty, maxDirty);
+          return;
+        }
+        long now = System.nanoTime();
+        if (dirty < least) {
+          least = dirty;
+          lastProgress = now;
+        }
+        if (now - lastProgress > stallTimeoutNanos) {
+          String why = "staging holds " + dirty + " unconfirmed bytes (--max-dirty " + maxDirty
+              + ") and the store confirmed none for " + (stallTimeoutNanos / 1_000_000_000L)
+              + " s: uploads are failing or stalled";
+          LOG.warn("write refused: {}", why);
+          throw new StagingStalledException(why);
+        }
+        if (!logged && now - start > 1_000_000_000L) {
+          LOG.info("writer waiting for uploads: {} unconfirmed bytes, limit {}", dirty, maxDirty);
           logged = true;
         }
         try {
@@ -150,6 +181,10 @@ public final class Staging {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new InterruptedIOException("interrupted while waiting for staging room");
+        }
+        dirty = dirtyBytes();
+        if (dirty + incoming <= maxDirty) {
+          return;
         }
       }
     }

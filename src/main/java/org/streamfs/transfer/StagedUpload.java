@@ -23,8 +23,36 @@ public interface StagedUpload {
   /** Chunk size used for this upload. */
   long chunkSize();
 
-  /** Chunk {@code index} now differs from the base version: it must be sent from the source. */
+  /** Chunk {@code index} now holds written bytes that differ from the base version: it is sent from staging. */
   void markDirty(int index);
+
+  /**
+   * Chunk {@code index} now reads as zeros (the file grew over it without writing it): it is sent from
+   * staging, but holds no staged bytes and does not count against the staging bound.
+   */
+  void markZeroed(int index);
+
+  /**
+   * The file shrank to {@code newSize}: chunks from the one holding the new end on are superseded (a send
+   * of one in flight drops its part instead of failing), chunks wholly past it are no longer dirty.
+   * Called before the staged bytes shrink.
+   */
+  void truncated(long newSize);
+
+  /** Bytes of chunks holding written data whose current content the store has not confirmed (holes not counted). */
+  long unconfirmedBytes();
+
+  /** Whether chunks of this upload are being sent right now. */
+  boolean sending();
+
+  /** How many dirty data chunks below chunk {@code below} are neither confirmed nor being sent. */
+  int pushable(int below);
+
+  /**
+   * Sends every dirty data chunk below chunk {@code below} that is neither confirmed nor being sent (staging
+   * is over its bound). May wait for room in the upload queue.
+   */
+  void pushDirty(int below);
 
   /**
    * Chunk {@code index} is completely written (e.g. a sequential writer moved past it): it may be uploaded

@@ -49,6 +49,8 @@ final class StagedUploadImpl implements StagedUpload {
     int sentGen = -1;
     boolean inFlight;
     boolean dirty;
+    /** Holds written bytes (not a hole): counts against the staging bound until confirmed. */
+    boolean data;
     boolean dirtyPersisted;
     PartReceipt receipt;
     String sha;
@@ -130,12 +132,22 @@ final class StagedUploadImpl implements StagedUpload {
 
   @Override
   public void markDirty(int index) {
+    mark(index, true);
+  }
+
+  @Override
+  public void markZeroed(int index) {
+    mark(index, false);
+  }
+
+  private void mark(int index, boolean data) {
     StreamingOperation snapshot = null;
     ChunkMetadata record = null;
     synchronized (this) {
       Chunk c = chunk(index);
       c.gen++;
       c.dirty = true;
+      c.data |= data;
       if (index < hashed) {
         whole = Sha256.newDigest();
         hashed = 0;
@@ -153,6 +165,91 @@ final class StagedUploadImpl implements StagedUpload {
     }
     if (record != null) {
       ctx.catalog.checkpoint(snapshot, record);
+    }
+  }
+
+  @Override
+  public void truncated(long newSize) {
+    synchronized (this) {
+      int cut = (int) (newSize / chunkSize);
+      int kept = (int) ((newSize + chunkSize - 1) / chunkSize);
+      if (hashed > cut) {
+        whole = Sha256.newDigest();
+        hashed = 0;
+      }
+      for (Map.Entry<Integer, Chunk> e : chunks.entrySet()) {
+        int i = e.getKey();
+        Chunk c = e.getValue();
+        if (i < cut) {
+          continue;
+        }
+        c.gen++;
+        if (c.receipt != null) {
+          // its catalog record says "uploaded": the next mark must write a pending one again
+          c.dirtyPersisted = false;
+        }
+        c.receipt = null;
+        if (i >= kept) {
+          c.dirty = false;
+          c.data = false;
+        }
+      }
+      notifyAll();
+    }
+  }
+
+  @Override
+  public synchronized long unconfirmedBytes() {
+    long n = 0;
+    for (Chunk c : chunks.values()) {
+      if (c.data && c.dirty && !confirmed(c)) {
+        n++;
+      }
+    }
+    return n * chunkSize;
+  }
+
+  private static boolean confirmed(Chunk c) {
+    return c.sentGen == c.gen && c.receipt != null;
+  }
+
+  @Override
+  public synchronized boolean sending() {
+    return inFlight > 0;
+  }
+
+  @Override
+  public synchronized int pushable(int below) {
+    if (aborted || failure != null) {
+      return 0;
+    }
+    int n = 0;
+    for (Map.Entry<Integer, Chunk> e : chunks.entrySet()) {
+      Chunk c = e.getValue();
+      if (e.getKey() < below && c.data && c.dirty && !c.inFlight && !confirmed(c)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public void pushDirty(int below) {
+    List<Integer> todo = new ArrayList<>();
+    synchronized (this) {
+      if (aborted || failure != null) {
+        return;
+      }
+      for (Map.Entry<Integer, Chunk> e : chunks.entrySet()) {
+        Chunk c = e.getValue();
+        if (e.getKey() < below && c.data && c.dirty && !c.inFlight && !confirmed(c)) {
+          todo.add(e.getKey());
+        }
+      }
+    }
+    todo.sort(null);
+    for (int i : todo) {
+      chunkComplete(i);
     }
   }
 
@@ -214,6 +311,15 @@ final class StagedUploadImpl implements StagedUpload {
       buf.limit((int) length);
       try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.READ)) {
         FileUploader.readFully(ch, buf, index * chunkSize);
+      } catch (IOException e) {
+        synchronized (this) {
+          if (chunk(index).gen != gen || aborted) {
+            // the file was truncated (or rewritten) under this send: the chunk's new content goes later
+            LOG.debug("chunk {} of {} changed while being read for upload; part dropped", index, key());
+            return;
+          }
+        }
+        throw e;
       }
       buf.flip();
       digest = Sha256.digest(buf);
@@ -234,7 +340,7 @@ final class StagedUploadImpl implements StagedUpload {
     synchronized (this) {
       Chunk c = chunk(index);
       bytesUploaded += length;
-      if (c.gen == gen) {
+      if (c.gen == gen && !aborted) {
         c.sentGen = gen;
         c.receipt = new PartReceipt(r.partNumber(), length, r.etag(), sha);
         c.sha = sha;
@@ -396,6 +502,9 @@ final class StagedUploadImpl implements StagedUpload {
     return ctx.retry.run("complete upload of " + key(), () -> ctx.store.completeUpload(key(), id, parts));
   }
 
+  /** Most bytes {@link #wholeSha} reads again to finish the whole-file checksum of a file written out of order. */
+  private static final long WHOLE_SHA_TAIL = 64L << 20;
+
   /**
    * The whole file's SHA-256 when every byte came from staging (no chunk copied from a base version): the
    * chunks hashed in order while they were sent, then the rest read from the staging file. Null otherwise.
@@ -410,8 +519,13 @@ final class StagedUploadImpl implements StagedUpload {
           return null;
         }
       }
-      md = whole;
       from = Math.min(hashed, layout.chunkCount());
+      if (layout.totalSize() - layout.offset(from) > WHOLE_SHA_TAIL) {
+        // written out of order (a random writer, a sparse file): the chunks' checksums are recorded, a
+        // second pass over the whole file for one more is not paid
+        return null;
+      }
+      md = whole;
       whole = Sha256.newDigest();
       hashed = 0;
     }

@@ -1,6 +1,8 @@
 package org.streamfs.staging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -8,18 +10,22 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.transfer.StagedUpload;
 
 /**
- * Staging back-pressure with a stand-in upload whose confirmations the test controls: a writer past
- * max-dirty waits, and continues once bytes are confirmed; a writer whose bytes nobody is uploading is not
- * dead-locked. The staging directory is private (0700).
+ * Staging back-pressure with a stand-in upload whose confirmations the test controls (chunks of 100
+ * bytes): a writer past max-dirty waits and continues once chunks are confirmed; holes do not count; over
+ * the bound, a random writer's dirty chunks are pushed to the engine without waiting for close; a writer
+ * whose bytes nothing can upload is let through; a store that confirms nothing makes the writer fail
+ * (ENOSPC) after the stall timeout instead of waiting forever. The staging directory is private (0700).
  */
 class StagingTest {
   @TempDir
@@ -27,8 +33,9 @@ class StagingTest {
 
   /** A staged upload that "uploads" a chunk when the test says so. */
   static final class ManualUpload implements StagedUpload {
-    final AtomicLong uploaded = new AtomicLong();
-    final AtomicLong completed = new AtomicLong();
+    final Set<Integer> data = new TreeSet<>();
+    final Set<Integer> confirmed = new TreeSet<>();
+    final Set<Integer> sent = new TreeSet<>();
 
     @Override
     public String operationId() {
@@ -46,11 +53,46 @@ class StagingTest {
     }
 
     @Override
-    public void markDirty(int index) {}
+    public synchronized void markDirty(int index) {
+      data.add(index);
+      confirmed.remove(index);
+    }
 
     @Override
-    public void chunkComplete(int index) {
-      completed.addAndGet(100);
+    public void markZeroed(int index) {}
+
+    @Override
+    public synchronized void truncated(long newSize) {
+      data.removeIf(i -> i >= (newSize + 99) / 100);
+    }
+
+    @Override
+    public synchronized long unconfirmedBytes() {
+      return data.stream().filter(i -> !confirmed.contains(i)).count() * 100;
+    }
+
+    @Override
+    public synchronized boolean sending() {
+      return sent.stream().anyMatch(i -> !confirmed.contains(i));
+    }
+
+    @Override
+    public synchronized int pushable(int below) {
+      return (int) data.stream().filter(i -> i < below && !confirmed.contains(i) && !sent.contains(i)).count();
+    }
+
+    @Override
+    public synchronized void pushDirty(int below) {
+      data.stream().filter(i -> i < below && !confirmed.contains(i)).forEach(sent::add);
+    }
+
+    @Override
+    public synchronized void chunkComplete(int index) {
+      sent.add(index);
+    }
+
+    synchronized void confirmAll() {
+      confirmed.addAll(sent);
     }
 
     @Override
@@ -67,9 +109,21 @@ class StagingTest {
     public void abort(String reason) {}
 
     @Override
-    public long bytesUploaded() {
-      return uploaded.get();
+    public synchronized long bytesUploaded() {
+      return confirmed.size() * 100L;
     }
+  }
+
+  private static Thread writer(StagedFile f, long offset, int len, IOException[] failed) {
+    Thread t = new Thread(() -> {
+      try {
+        f.write(offset, ByteBuffer.allocate(len));
+      } catch (IOException e) {
+        failed[0] = e;
+      }
+    });
+    t.start();
+    return t;
   }
 
   @Test
@@ -78,25 +132,56 @@ class StagingTest {
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(staging.dir())));
     ManualUpload up = new ManualUpload();
     StagedFile f = new StagedFile(staging, staging.newFile(), up, null, (o, d) -> {});
-    f.write(0, ByteBuffer.allocate(200));
-    assertEquals(200, staging.dirtyBytes());
-    long[] done = {0};
-    Thread writer = new Thread(() -> {
-      try {
-        f.write(200, ByteBuffer.allocate(100));
-        done[0] = System.nanoTime();
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    });
-    writer.start();
+    f.write(0, ByteBuffer.allocate(300));
+    assertEquals(300, staging.dirtyBytes());
+    IOException[] failed = {null};
+    Thread t = writer(f, 300, 100, failed);
     Thread.sleep(300);
-    assertTrue(writer.isAlive(), "the writer waits for room");
-    long released = System.nanoTime();
-    up.uploaded.set(200);
-    writer.join(5000);
-    assertTrue(done[0] >= released, "the write went on only after the upload confirmed bytes");
-    assertEquals(300, f.size());
+    assertTrue(t.isAlive(), "the writer waits for room while chunks are being sent");
+    up.confirmAll();
+    t.join(5000);
+    assertFalse(t.isAlive());
+    assertEquals(null, failed[0]);
+    assertEquals(400, f.size());
+  }
+
+  @Test
+  void holesDoNotCountAsDirty() throws Exception {
+    Staging staging = new Staging(dir.resolve("staging"), 250);
+    ManualUpload up = new ManualUpload();
+    StagedFile f = new StagedFile(staging, staging.newFile(), up, null, (o, d) -> {});
+    f.write(1_000_000, ByteBuffer.allocate(10));
+    assertEquals(100, staging.dirtyBytes(), "one chunk of data; the 1 MB hole before it is not dirty");
+    f.truncate(5_000_000);
+    assertEquals(100, staging.dirtyBytes());
+    f.truncate(50);
+    assertEquals(100, staging.dirtyBytes(), "the chunk holding the new end");
+  }
+
+  @Test
+  void overTheBoundARandomWritersChunksArePushedWithoutWaitingForClose() throws Exception {
+    Staging staging = new Staging(dir.resolve("staging"), 250);
+    ManualUpload up = new ManualUpload();
+    StagedFile f = new StagedFile(staging, staging.newFile(), up, null, (o, d) -> {});
+    f.truncate(1000);
+    // partial writes inside chunks 2, 5 and 7: none is complete, so none was handed over
+    f.write(210, ByteBuffer.allocate(10));
+    f.write(510, ByteBuffer.allocate(10));
+    f.write(710, ByteBuffer.allocate(10));
+    Thread.sleep(100);
+    assertTrue(up.sent.isEmpty(), "nothing handed over yet: " + up.sent);
+    IOException[] failed = {null};
+    Thread t = writer(f, 910, 10, failed);
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (up.sent.size() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(Set.of(2, 5, 7), Set.copyOf(up.sent), "the writer's dirty chunks were pushed to the engine");
+    assertTrue(t.isAlive(), "and the writer waits for them");
+    up.confirmAll();
+    t.join(5000);
+    assertFalse(t.isAlive());
+    assertEquals(null, failed[0]);
   }
 
   @Test
@@ -109,5 +194,20 @@ class StagingTest {
     assertEquals(70, f.size());
     staging.release("op");
     assertEquals(0, staging.dirtyBytes());
+  }
+
+  @Test
+  void aStoreThatConfirmsNothingFailsTheWriterInsteadOfHangingIt() throws Exception {
+    Staging staging = new Staging(dir.resolve("staging"), 250, Duration.ofMillis(400));
+    ManualUpload up = new ManualUpload();
+    StagedFile f = new StagedFile(staging, staging.newFile(), up, null, (o, d) -> {});
+    f.write(0, ByteBuffer.allocate(300));
+    long start = System.nanoTime();
+    StagingStalledException e = assertThrows(StagingStalledException.class,
+        () -> f.write(300, ByteBuffer.allocate(100)));
+    long waited = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(waited >= 350 && waited < 5_000, "waited " + waited + " ms");
+    assertTrue(e.getMessage().contains("confirmed none"), e.getMessage());
+    assertEquals(300, f.size(), "the refused write changed nothing");
   }
 }

@@ -167,5 +167,12 @@ final class Mounted implements AutoCloseable {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
     }
+    String log = log();
+    int stuck = log.indexOf("stuck FUSE call");
+    if (stuck >= 0) {
+      // the daemon's watchdog saw a FUSE call run for a minute: a process on the mount was blocked
+      throw new AssertionError("the daemon reported a stuck FUSE call:\n"
+          + log.substring(stuck, Math.min(log.length(), stuck + 20_000)));
+    }
   }
 }

@@ -161,6 +161,7 @@ public final class FuseMount {
     }, "fuse-loop");
     t.setDaemon(false);
     t.start();
+    FuseWatchdog.start();
     long deadline = System.currentTimeMillis() + timeoutMillis;
     while (!isMounted(mountpoint)) {
       if (m.ended.isDone()) {

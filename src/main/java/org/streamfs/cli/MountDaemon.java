@@ -126,6 +126,10 @@ final class MountDaemon {
     StreamingConfig.Builder cb = StreamingConfig.builder().parallelChunks(s.parallel())
         .threadPoolSize(Math.max(2, s.parallel() * 2));
     cb.chunkSizeBytes(s.chunkSize());
+    String retryMs = System.getenv("STREAMFS_TEST_RETRY_DELAY_MS");
+    if (retryMs != null && !retryMs.isBlank()) {
+      cb.retryDelay(java.time.Duration.ofMillis(Long.parseLong(retryMs.strip()))); // test only: quick retries
+    }
     Catalog catalog = Catalog.open(s.stateDir().resolve("catalog"));
     StreamingManager engine = new StreamingManager(store, catalog, cb.build());
     Staging staging = new Staging(s.stateDir().resolve("staging"), s.maxDirty());

@@ -13,7 +13,9 @@ import org.streamfs.store.middleware.StoreOp;
  * {@code file://PATH}). With a read latency (a test-only option), every ranged read of an object waits
  * that long first, so tests can show that a cold read does not stall the rest of the mount. Likewise the
  * test-only environment variable {@code STREAMFS_TEST_PART_LATENCY_MS} delays every uploaded part, so tests
- * can stop the daemon while an upload is surely in flight (ServiceIT).
+ * can stop the daemon while an upload is surely in flight (ServiceIT), and {@code
+ * STREAMFS_TEST_PART_FAILURES=N} fails every Nth part upload or copy with a transient error, which the
+ * engine must retry without the writer noticing (MountModelIT).
  */
 final class StoreOpener {
   private StoreOpener() {}
@@ -25,7 +27,35 @@ final class StoreOpener {
     if (partMillis > 0) {
       store = new Slowed(store, StoreOp.UPLOAD_PART, partMillis);
     }
+    String every = System.getenv("STREAMFS_TEST_PART_FAILURES");
+    if (every != null && !every.isBlank()) {
+      store = new Flaky(store, Integer.parseInt(every.strip()));
+    }
     return readLatencyMillis > 0 ? new Slowed(store, StoreOp.READ, readLatencyMillis) : store;
+  }
+
+  /** Test-only: every Nth part upload or copy fails with a transient error before reaching the store. */
+  private static final class Flaky extends StoreDecorator {
+    private final int every;
+    private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+
+    Flaky(ObjectStore d, int every) {
+      super(d);
+      this.every = Math.max(2, every);
+    }
+
+    @Override
+    public String describe() {
+      return delegate.describe() + " (every " + every + "th part fails)";
+    }
+
+    @Override
+    protected <T> T around(StoreOp op, String key, StoreCall<T> call) throws StoreException {
+      if ((op == StoreOp.UPLOAD_PART || op == StoreOp.COPY_PART) && calls.incrementAndGet() % every == 0) {
+        throw new StoreException(StoreException.Kind.TRANSIENT, key, "injected transient failure");
+      }
+      return call.call();
+    }
   }
 
   /** Test-only: delays one kind of call. */

@@ -104,7 +104,14 @@ public final class StagedFile implements AutoCloseable {
     if (upload.pushable(full) > 0 && pushQueued.compareAndSet(false, true)) {
       staging.handOff(() -> {
         pushQueued.set(false);
-        upload.pushDirty(full);
+        int now;
+        synchronized (this) {
+          if (committed) {
+            return;
+          }
+          now = index(size); // the file may have shrunk since the push was asked for
+        }
+        upload.pushDirty(now);
       });
     }
   }

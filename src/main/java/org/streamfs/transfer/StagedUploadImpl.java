@@ -312,9 +312,11 @@ final class StagedUploadImpl implements StagedUpload {
       try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.READ)) {
         FileUploader.readFully(ch, buf, index * chunkSize);
       } catch (IOException e) {
+        boolean shrank = Files.size(staging) < index * chunkSize + length;
         synchronized (this) {
-          if (chunk(index).gen != gen || aborted) {
+          if (chunk(index).gen != gen || aborted || (shrank && !committed)) {
             // the file was truncated (or rewritten) under this send: the chunk's new content goes later
+            // (the spool file is always as long as the file, so it is shorter only after a truncate)
             LOG.debug("chunk {} of {} changed while being read for upload; part dropped", index, key());
             return;
           }

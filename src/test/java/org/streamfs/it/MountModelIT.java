@@ -64,8 +64,8 @@ class MountModelIT {
     Path model = Files.createDirectories(root.resolve("model"));
     List<Handle> open = new ArrayList<>();
     String[] last = {"(none)"};
-    try (Mounted m = new Mounted(root, "--chunk-size", "2M", "--max-dirty", "8M")
-        .withEnv("STREAMFS_TEST_PART_LATENCY_MS", "15").withEnv("STREAMFS_TEST_PART_FAILURES", "7")
+    try (Mounted m = new Mounted(root, "--chunk-size", "2M", "--max-dirty", "8M", "--parallel", "1")
+        .withEnv("STREAMFS_TEST_PART_LATENCY_MS", "30").withEnv("STREAMFS_TEST_PART_FAILURES", "7")
         .withEnv("STREAMFS_TEST_RETRY_DELAY_MS", "20").start()) {
       Random r = new Random(seed);
       for (int step = 0; step < steps; step++) {
@@ -76,7 +76,9 @@ class MountModelIT {
             compareTrees(m.mnt, model, at);
           }
         } catch (Exception | AssertionError e) {
-          throw new AssertionError(at + " (" + last[0] + "): " + e, e);
+          String log = m.log();
+          throw new AssertionError(at + " (" + last[0] + "): " + e + "\ndaemon log (end):\n"
+              + log.substring(Math.max(0, log.length() - 6_000)), e);
         }
       }
       for (Handle h : open) {
@@ -88,7 +90,11 @@ class MountModelIT {
       compareTrees(m.store, model, "seed " + seed + ": the store after sync");
     } finally {
       for (Handle h : open) {
-        h.close();
+        try {
+          h.close();
+        } catch (IOException e) {
+          // the failure that brought us here is the one to report
+        }
       }
     }
   }
@@ -128,8 +134,8 @@ class MountModelIT {
       int kind = r.nextInt(100);
       if (kind < 50) {
         long off = r.nextInt(100) == 0 ? (long) (r.nextDouble() * 1024 * MIB)
-            : (long) (r.nextDouble() * (size + 2 * MIB));
-        byte[] data = new byte[1 + r.nextInt((int) (r.nextBoolean() ? 64 << 10 : 2 * MIB))];
+            : (long) (r.nextDouble() * Math.min(size + 2 * MIB, 64 * MIB));
+        byte[] data = new byte[1 + r.nextInt((int) (r.nextBoolean() ? 64 << 10 : 5 * MIB))];
         r.nextBytes(data);
         writeFully(h.mnt(), data, off);
         writeFully(h.model(), data, off);

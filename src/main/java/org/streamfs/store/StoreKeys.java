@@ -5,8 +5,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Validation of store keys, shared by every adapter so that no key can escape a store's root: relative,
  * {@code /}-separated, no empty, {@code .} or {@code ..} segment, no NUL or other control character, at most
- * 255 bytes per segment and {@link #MAX_KEY_BYTES} in all (UTF-8). Names starting with {@code .streamfs} at
- * the top are reserved for the stores' own bookkeeping.
+ * 255 bytes per segment and {@link #MAX_KEY_BYTES} in all (UTF-8) unless the store allows longer keys
+ * ({@link StoreLimits#maxKeyBytes}). Names starting with {@code .streamfs} at the top are reserved for the
+ * stores' own bookkeeping.
  */
 public final class StoreKeys {
   public static final int MAX_KEY_BYTES = 1024;
@@ -17,7 +18,12 @@ public final class StoreKeys {
 
   /** Returns the key if acceptable (a trailing {@code /} marks a directory), else INVALID_KEY naming why. */
   public static String validate(String key) throws StoreException {
-    String why = problem(key);
+    return validate(key, MAX_KEY_BYTES);
+  }
+
+  /** {@link #validate} for a store whose keys may be up to {@code maxBytes} long. */
+  public static String validate(String key, int maxBytes) throws StoreException {
+    String why = problem(key, maxBytes);
     if (why != null) {
       throw new StoreException(StoreException.Kind.INVALID_KEY, printable(key), "invalid key: " + why);
     }
@@ -26,19 +32,29 @@ public final class StoreKeys {
 
   /** Like {@link #validate} for a listing prefix: the empty prefix is allowed. */
   public static String validatePrefix(String prefix) throws StoreException {
+    return validatePrefix(prefix, MAX_KEY_BYTES);
+  }
+
+  /** {@link #validatePrefix} for a store whose keys may be up to {@code maxBytes} long. */
+  public static String validatePrefix(String prefix, int maxBytes) throws StoreException {
     if (prefix.isEmpty()) {
       return prefix;
     }
-    return validate(prefix);
+    return validate(prefix, maxBytes);
   }
 
   /** Why the key is unacceptable, or null. */
   public static String problem(String key) {
+    return problem(key, MAX_KEY_BYTES);
+  }
+
+  /** Why the key is unacceptable for a store whose keys may be up to {@code maxBytes} long, or null. */
+  public static String problem(String key, int maxBytes) {
     if (key == null || key.isEmpty()) {
       return "empty";
     }
-    if (key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
-      return "longer than " + MAX_KEY_BYTES + " bytes";
+    if (key.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      return "longer than " + maxBytes + " bytes";
     }
     if (key.startsWith("/")) {
       return "absolute path (starts with /)";

@@ -51,7 +51,7 @@ final class FileDownloader {
   }
 
   StreamingOperation create(String key, Path destination) throws IOException {
-    StoreKeys.validate(key);
+    StoreKeys.validate(key, ctx.store.limits().maxKeyBytes());
     ObjectInfo info = ctx.retry.run("stat " + key, () -> ctx.store.stat(key));
     if (info.isDirectory()) {
       throw new IOException(key + " is a directory");

@@ -179,6 +179,11 @@ public final class Namespace {
     return after;
   }
 
+  /** The longest key the store takes, in UTF-8 bytes. */
+  public int maxKeyBytes() {
+    return store.limits().maxKeyBytes();
+  }
+
   /** Whether {@link #rename} moves an object without copying its bytes (a local directory store). */
   public boolean movesInPlace() {
     return store.movesInPlace();

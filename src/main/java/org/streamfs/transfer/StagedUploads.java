@@ -78,7 +78,7 @@ final class StagedUploads {
 
   StagedUpload open(String key, Path staging, ObjectInfo base, Map<String, String> initialMeta)
       throws IOException {
-    StoreKeys.validate(key);
+    StoreKeys.validate(key, ctx.store.limits().maxKeyBytes());
     long chunk = chunkSize();
     Instant now = Instant.now();
     Map<String, String> meta = new LinkedHashMap<>();

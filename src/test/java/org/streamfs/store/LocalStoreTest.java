@@ -49,6 +49,41 @@ class LocalStoreTest extends ObjectStoreContract {
   }
 
   @Test
+  void keysLongerThanPathMaxWorkThroughLinks() throws Exception {
+    assertEquals(16 << 10, store.limits().maxKeyBytes());
+    StringBuilder dir = new StringBuilder();
+    for (int i = 0; i < 30; i++) { // 30 segments of 255 bytes: a 7,680-byte key, twice PATH_MAX
+      dir.append(Character.toString('a' + i % 26).repeat(255)).append('/');
+    }
+    String key = dir + "object";
+    store.put(key, data(100, 1), Map.of("mode", "33188"));
+    assertEquals(100, store.stat(key).size());
+    assertEquals("33188", store.stat(key).metadata().get("mode"));
+    try (var in = store.read(key, 0, -1, null)) {
+      assertArrayEquals(data(100, 1), in.readAllBytes());
+    }
+    assertEquals(List.of(key), store.list(dir.toString(), "/").objects().stream().map(ObjectInfo::key).toList());
+    assertTrue(store.list(dir.substring(0, 256), null).objects().stream().anyMatch(o -> o.key().equals(key)));
+    String moved = dir + "moved";
+    store.moveInPlace(key, moved);
+    assertKind(Kind.NOT_FOUND, () -> store.stat(key));
+    store.updateMetadata(moved, Map.of("mode", "33261"));
+    assertEquals("33261", store.stat(moved).metadata().get("mode"));
+    String up = store.beginUpload(key, Map.of());
+    part(key, up, 1, data(10, 2));
+    store.completeUpload(key, up, store.listParts(key, up));
+    assertEquals(10, store.stat(key).size());
+    // a directory on the way renamed: the links hold paths, so the old path is gone and the new one works
+    assertTrue(store.movePrefixInPlace(dir.substring(0, 256), "renamed/"));
+    assertKind(Kind.NOT_FOUND, () -> store.stat(key));
+    assertEquals(10, store.stat("renamed/" + dir.substring(256) + "object").size());
+    store.delete("renamed/" + dir.substring(256) + "object");
+    assertKind(Kind.NOT_FOUND, () -> store.stat("renamed/" + dir.substring(256) + "object"));
+    assertTrue(store.list("", "/").commonPrefixes().stream().noneMatch(p -> p.startsWith(".streamfs")));
+    new ProcessBuilder("rm", "-rf", root.resolve("renamed").toString()).start().waitFor();
+  }
+
+  @Test
   void bytesOnDiskAreExactlyTheObject() throws Exception {
     String key = "docs/report.pdf";
     String up = store.beginUpload(key, Map.of("mode", "33188"));

@@ -27,7 +27,7 @@ final class LocalListing {
   private LocalListing() {}
 
   static Listing list(LocalPaths paths, String prefix, String delimiter) throws StoreException {
-    StoreKeys.validatePrefix(prefix);
+    StoreKeys.validatePrefix(prefix, LocalPaths.MAX_KEY_BYTES);
     if (delimiter != null && !delimiter.equals("/")) {
       throw new StoreException(Kind.PERMANENT, prefix, "the local store lists only with delimiter '/' or none");
     }
@@ -67,12 +67,16 @@ final class LocalListing {
     }
     Path rootReal = paths.requireRoot();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        String name = p.getFileName().toString();
+      for (Path entry : ds) {
+        String name = entry.getFileName().toString();
         if (!name.startsWith(namePrefix)) {
           continue;
         }
         String key = dirKey + name;
+        Path p = paths.reachable(entry, key);
+        if (p == null) {
+          continue;
+        }
         try {
           BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
           boolean link = a.isSymbolicLink();
@@ -84,16 +88,17 @@ final class LocalListing {
           }
           if (a.isDirectory()) {
             String marker = key + "/";
-            if (StoreKeys.problem(marker) != null) {
+            if (StoreKeys.problem(marker, LocalPaths.MAX_KEY_BYTES) != null) {
               continue;
             }
             if (!recursive) {
               common.add(marker);
             } else if (!link) {
               objects.add(LocalStore.info(marker, p, a));
-              walk(paths, p, marker, "", true, objects, common);
+              // by its key, not p: a path too long for a system call goes through a link
+              walk(paths, paths.path(marker), marker, "", true, objects, common);
             }
-          } else if (a.isRegularFile() && StoreKeys.problem(key) == null) {
+          } else if (a.isRegularFile() && StoreKeys.problem(key, LocalPaths.MAX_KEY_BYTES) == null) {
             objects.add(LocalStore.info(key, p, a));
           }
         } catch (NoSuchFileException e) {

@@ -202,7 +202,7 @@ public final class LocalStore implements ObjectStore {
 
   @Override
   public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
-    StoreKeys.validate(key);
+    StoreKeys.validate(key, LocalPaths.MAX_KEY_BYTES);
     LocalMetadata.check(key, metadata);
     Path target = paths.forWrite(key);
     if (key.endsWith("/")) {
@@ -297,6 +297,12 @@ public final class LocalStore implements ObjectStore {
     }
   }
 
+  /** No part limits; keys up to 16 KiB (longer than PATH_MAX: see LocalPaths). */
+  @Override
+  public org.streamfs.store.StoreLimits limits() {
+    return new org.streamfs.store.StoreLimits(1, Long.MAX_VALUE, Integer.MAX_VALUE, LocalPaths.MAX_KEY_BYTES);
+  }
+
   @Override
   public boolean movesInPlace() {
     return true;
@@ -309,8 +315,8 @@ public final class LocalStore implements ObjectStore {
    */
   @Override
   public ObjectInfo moveInPlace(String fromKey, String toKey) throws StoreException {
-    StoreKeys.validate(fromKey);
-    StoreKeys.validate(toKey);
+    StoreKeys.validate(fromKey, LocalPaths.MAX_KEY_BYTES);
+    StoreKeys.validate(toKey, LocalPaths.MAX_KEY_BYTES);
     if (fromKey.endsWith("/") || toKey.endsWith("/")) {
       return null;
     }
@@ -349,8 +355,8 @@ public final class LocalStore implements ObjectStore {
     if (!fromPrefix.endsWith("/") || !toPrefix.endsWith("/") || toPrefix.startsWith(fromPrefix)) {
       return false;
     }
-    StoreKeys.validate(fromPrefix);
-    StoreKeys.validate(toPrefix);
+    StoreKeys.validate(fromPrefix, LocalPaths.MAX_KEY_BYTES);
+    StoreKeys.validate(toPrefix, LocalPaths.MAX_KEY_BYTES);
     Path from;
     try {
       from = paths.existing(fromPrefix);
@@ -390,7 +396,7 @@ public final class LocalStore implements ObjectStore {
 
   @Override
   public ObjectInfo copy(String fromKey, String toKey) throws StoreException {
-    StoreKeys.validate(toKey);
+    StoreKeys.validate(toKey, LocalPaths.MAX_KEY_BYTES);
     ObjectInfo src = stat(fromKey);
     if (fromKey.endsWith("/") || toKey.endsWith("/")) {
       if (!fromKey.endsWith("/") || !toKey.endsWith("/")) {

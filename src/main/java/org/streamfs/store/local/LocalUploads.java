@@ -62,7 +62,7 @@ final class LocalUploads {
   }
 
   String begin(String key, Map<String, String> metadata) throws StoreException {
-    StoreKeys.validate(key);
+    StoreKeys.validate(key, LocalPaths.MAX_KEY_BYTES);
     if (key.endsWith("/")) {
       throw new StoreException(Kind.PERMANENT, key, "multipart upload to a directory marker");
     }
@@ -269,7 +269,7 @@ final class LocalUploads {
   }
 
   void abort(String key, String uploadId) throws StoreException {
-    StoreKeys.validate(key);
+    StoreKeys.validate(key, LocalPaths.MAX_KEY_BYTES);
     if (uploadId == null || !ID.matcher(uploadId).matches()) {
       return;
     }
@@ -288,7 +288,7 @@ final class LocalUploads {
   }
 
   List<PendingUpload> list(String prefix) throws StoreException {
-    StoreKeys.validatePrefix(prefix);
+    StoreKeys.validatePrefix(prefix, LocalPaths.MAX_KEY_BYTES);
     paths.requireRoot();
     List<PendingUpload> out = new ArrayList<>();
     if (!Files.isDirectory(paths.uploads)) {
@@ -332,7 +332,7 @@ final class LocalUploads {
   }
 
   private Path dir(String key, String uploadId) throws StoreException {
-    StoreKeys.validate(key);
+    StoreKeys.validate(key, LocalPaths.MAX_KEY_BYTES);
     paths.requireRoot();
     if (uploadId == null || !ID.matcher(uploadId).matches()) {
       throw new StoreException(Kind.NOT_FOUND, key, "no such upload: " + uploadId);

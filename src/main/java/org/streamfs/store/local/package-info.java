@@ -8,10 +8,11 @@
  * ({@code docs/}) is a real directory; every directory therefore looks like a marker, including the ones that
  * exist only because an object was stored below them (S3 would show those only as common prefixes). Listing
  * with delimiter {@code /} is one directory read (files become objects, sub-directories common prefixes);
- * without a delimiter it is a recursive walk. The two hidden directories {@code .streamfs-uploads/} (one
- * sub-directory per multipart upload: {@code upload.json} and {@code part-NNNNN} files) and
- * {@code .streamfs-tmp/} (temp files on their way to publication) carry reserved names that no key can take,
- * and are never listed.
+ * without a delimiter it is a recursive walk. The hidden directories {@code .streamfs-uploads/} (one
+ * sub-directory per multipart upload: {@code upload.json} and {@code part-NNNNN} files),
+ * {@code .streamfs-tmp/} (temp files on their way to publication) and {@code .streamfs-links/} (symbolic
+ * links by which keys longer than a system call's PATH_MAX are reached; keys may be up to 16 KiB) carry
+ * reserved names that no key can take, and are never listed.
  *
  * <p><b>Atomic publication.</b> Every write (put, copy, complete) follows restic's local {@code Save}: write a
  * temp file in {@code .streamfs-tmp/}, fsync it, set its xattrs, rename it onto the key, fsync the directory.

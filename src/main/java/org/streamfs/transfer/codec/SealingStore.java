@@ -108,7 +108,8 @@ public final class SealingStore implements ObjectStore {
     long overhead = SealedHeader.LENGTH + ObjectCodec.FRAME_HEADER + SealedKeys.NONCE_LENGTH
         + SealedKeys.TAG_LENGTH;
     int parts = l.maxParts() == Integer.MAX_VALUE ? l.maxParts() : l.maxParts() - 1; // the index part
-    return new StoreLimits(l.minPartSize(), Math.min(l.maxPartSize() - overhead, ObjectCodec.MAX_CHUNK), parts);
+    return new StoreLimits(l.minPartSize(), Math.min(l.maxPartSize() - overhead, ObjectCodec.MAX_CHUNK), parts,
+        l.maxKeyBytes());
   }
 
   @Override

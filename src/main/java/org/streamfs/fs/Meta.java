@@ -12,16 +12,22 @@ import org.streamfs.store.ObjectInfo;
 
 /**
  * How POSIX attributes live in object user metadata (s3fs-compatible): {@code mode} = decimal st_mode with
- * the type bits, {@code uid}, {@code gid} decimal, {@code mtime} = "SECONDS.NANOS". Extended attributes
+ * the type bits, {@code uid}, {@code gid} decimal, {@code mtime}, {@code atime}, {@code ctime} =
+ * "SECONDS.NANOS", {@code rdev} = decimal st_rdev of a device node (fifos, sockets and devices are empty
+ * objects carrying their type in {@code mode}, like symlinks). Extended attributes
  * are one metadata entry {@code xattrs} holding a JSON object from attribute name to base64 value (metadata
  * keys must be lower-case, attribute names need not be). Objects without these entries (put by other tools)
- * get defaults: 0644 files, 0755 directories, the mount owner, the store's last-modified time.
+ * get defaults: 0644 files, 0755 directories, the mount owner, the store's last-modified time (for atime
+ * and ctime too when only mtime is there).
  */
 public final class Meta {
   public static final String MODE = "mode";
   public static final String UID = "uid";
   public static final String GID = "gid";
   public static final String MTIME = "mtime";
+  public static final String ATIME = "atime";
+  public static final String CTIME = "ctime";
+  public static final String RDEV = "rdev";
   public static final String XATTRS = "xattrs";
   public static final String SHA256 = "streamfs-sha256";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,7 +48,11 @@ public final class Meta {
     long uid = parseLong(m.get(UID), defaultUid);
     long gid = parseLong(m.get(GID), defaultGid);
     long[] t = mtime(m.get(MTIME), info.lastModified());
-    return new Attr(mode, uid, gid, info.isDirectory() ? 0 : info.size(), t[0], (int) t[1]);
+    long[] at = m.containsKey(ATIME) ? mtime(m.get(ATIME), info.lastModified()) : t;
+    long[] ct = m.containsKey(CTIME) ? mtime(m.get(CTIME), info.lastModified()) : t;
+    long size = info.isDirectory() || Attr.isSpecialType(mode) ? 0 : info.size();
+    long rdev = parseLong(m.get(RDEV), 0);
+    return new Attr(mode, uid, gid, size, t[0], (int) t[1], at[0], (int) at[1], ct[0], (int) ct[1], rdev);
   }
 
   /** A directory that exists only as a prefix of other keys (no marker). */
@@ -50,13 +60,22 @@ public final class Meta {
     return new Attr(Attr.S_IFDIR | 0755, uid, gid, 0, Instant.now().getEpochSecond(), 0);
   }
 
-  /** Metadata for a new object with the given mode and owner, modified now. */
+  /** Metadata for a new object with the given mode and owner, modified, accessed and changed now. */
   public static Map<String, String> create(int mode, long uid, long gid) {
     Map<String, String> m = new HashMap<>();
     m.put(MODE, Integer.toString(mode));
     m.put(UID, Long.toString(uid));
     m.put(GID, Long.toString(gid));
-    m.put(MTIME, formatTime(Instant.now()));
+    String now = formatTime(Instant.now());
+    m.put(MTIME, now);
+    m.put(ATIME, now);
+    m.put(CTIME, now);
+    return m;
+  }
+
+  /** Marks the status change time (ctime) of {@code m} as now; returns {@code m}. */
+  static Map<String, String> changed(Map<String, String> m) {
+    m.put(CTIME, formatTime(Instant.now()));
     return m;
   }
 
@@ -125,6 +144,8 @@ public final class Meta {
     m.putIfAbsent(UID, Long.toString(a.uid()));
     m.putIfAbsent(GID, Long.toString(a.gid()));
     m.putIfAbsent(MTIME, formatTime(a.mtimeSec(), a.mtimeNanos()));
+    m.putIfAbsent(ATIME, formatTime(a.atimeSec(), a.atimeNanos()));
+    m.putIfAbsent(CTIME, formatTime(a.ctimeSec(), a.ctimeNanos()));
     return m;
   }
 

@@ -347,7 +347,9 @@ final class OpenFiles {
 
   private static void touch(LiveFile f) {
     synchronized (f) {
-      f.meta.put(Meta.MTIME, Meta.formatTime(java.time.Instant.now()));
+      String now = Meta.formatTime(java.time.Instant.now());
+      f.meta.put(Meta.MTIME, now);
+      f.meta.put(Meta.CTIME, now);
     }
   }
 

@@ -2,7 +2,6 @@ package org.streamfs.fs;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -49,6 +48,9 @@ public final class StreamFs {
   private final Lookup lookup;
   private final OpenFiles files;
   private final DirRename dirRename;
+  private final Names names;
+  private final DirTimes dirTimes = new DirTimes();
+  private final int maxKeyBytes;
   private final long startSec = Instant.now().getEpochSecond();
 
   public StreamFs(StreamingManager engine, Namespace ns, Staging staging, ObjectReader reader, Options opts) {
@@ -57,9 +59,11 @@ public final class StreamFs {
     this.staging = staging;
     this.reader = reader;
     this.opts = opts;
+    this.maxKeyBytes = ns.maxKeyBytes();
     this.lookup = new Lookup(ns, opts.uid(), opts.gid(), opts.attrTtlMillis());
     this.files = new OpenFiles(engine, ns, staging, reader, lookup, opts.readAheadChunks());
     this.dirRename = new DirRename(ns, files, engine.catalog().table(DirRename.TABLE));
+    this.names = new Names(this, ns, lookup, files, dirRename, dirTimes, opts);
   }
 
   /**
@@ -79,17 +83,18 @@ public final class StreamFs {
   public Attr getattr(String path) throws IOException {
     String key = key(path);
     if (key.isEmpty()) {
-      return new Attr(Attr.S_IFDIR | 0755, opts.uid(), opts.gid(), 0, startSec, 0);
+      return dirTimes.apply(key, new Attr(Attr.S_IFDIR | 0755, opts.uid(), opts.gid(), 0, startSec, 0));
     }
     LiveFile f = files.get(key);
     if (f != null) {
       return f.attr(opts.uid(), opts.gid());
     }
     checkedKey(path);
-    return lookup.get(key).attr();
+    return dirTimes.apply(key, lookup.get(key).attr());
   }
 
-  private Optional<Attr> find(String key) throws IOException {
+  /** The attributes of {@code key} if it exists (live files first). */
+  Optional<Attr> find(String key) throws IOException {
     if (key.isEmpty()) {
       return Optional.of(getattr("/"));
     }
@@ -97,7 +102,7 @@ public final class StreamFs {
     if (f != null) {
       return Optional.of(f.attr(opts.uid(), opts.gid()));
     }
-    return lookup.find(key).map(Lookup.Entry::attr);
+    return lookup.find(key).map(e -> dirTimes.apply(key, e.attr()));
   }
 
   /** Entry names of a directory, without "." and ".." (the binding adds them). */
@@ -119,17 +124,24 @@ public final class StreamFs {
 
   public long create(String path, int mode, long uid, long gid) throws IOException {
     String key = checkedKey(path);
-    parentDir(path, key);
+    names.parentDir(path, key);
     long fh = files.create(key, Meta.create(Attr.S_IFREG | (mode & 07777), uid, gid));
     lookup.invalidate(key);
+    dirTimes.touchParentOf(key);
     return fh;
   }
 
   public long open(String path, int flags) throws IOException {
     String key = key(path);
     boolean write = (flags & O_ACCMODE) != O_RDONLY;
-    if (files.get(key) == null && getattr(path).isDirectory() && write) {
-      throw FsException.of(Errno.EISDIR, path, "is a directory");
+    if (files.get(key) == null && write) {
+      Attr a = getattr(path);
+      if (a.isDirectory()) {
+        throw FsException.of(Errno.EISDIR, path, "is a directory");
+      }
+      if (a.isSpecial()) { // the kernel opens fifos and devices itself: no bytes of theirs are stored
+        throw FsException.of(Errno.EINVAL, path, "not a regular file");
+      }
     }
     return files.open(key, () -> {
       ObjectInfo fresh = ns.stat(key);
@@ -180,6 +192,9 @@ public final class StreamFs {
     if (a.isDirectory()) {
       throw FsException.of(Errno.EISDIR, path, "is a directory");
     }
+    if (a.isSpecial()) {
+      throw FsException.of(Errno.EINVAL, path, "not a regular file");
+    }
     long fh = open(path, 1);
     try {
       files.ftruncate(fh, size);
@@ -203,112 +218,37 @@ public final class StreamFs {
   // ---- namespace ----
 
   public void mkdir(String path, int mode, long uid, long gid) throws IOException {
-    String key = checkedKey(path);
-    parentDir(path, key);
-    if (find(key).isPresent()) {
-      throw FsException.of(Errno.EEXIST, path, "exists");
-    }
-    ObjectInfo marker = ns.put(key + "/", new byte[0], Meta.create(Attr.S_IFDIR | (mode & 07777), uid, gid));
-    lookup.remember(key, marker);
+    names.mkdir(path, mode, uid, gid);
   }
 
   public void rmdir(String path) throws IOException {
-    String key = key(path);
-    if (key.isEmpty()) {
-      throw FsException.of(Errno.EBUSY, path, "is the mount root");
-    }
-    if (!getattr(path).isDirectory()) {
-      throw FsException.of(Errno.ENOTDIR, path, "not a directory");
-    }
-    if (lookup.hasChildren(key) || !files.namesIn(key).isEmpty()) {
-      throw FsException.of(Errno.ENOTEMPTY, path, "directory not empty");
-    }
-    ns.delete(key + "/");
-    lookup.invalidate(key);
-    keepParent(key);
+    names.rmdir(path);
   }
 
   public void unlink(String path) throws IOException {
-    String key = key(path);
-    Attr a = getattr(path);
-    if (a.isDirectory()) {
-      throw FsException.of(Errno.EISDIR, path, "is a directory");
-    }
-    files.unlinked(key);
-    ns.delete(key);
-    lookup.invalidate(key);
-    keepParent(key);
+    names.unlink(path);
   }
 
   public void symlink(String target, String path, long uid, long gid) throws IOException {
-    String key = checkedKey(path);
-    parentDir(path, key);
-    if (find(key).isPresent()) {
-      throw FsException.of(Errno.EEXIST, path, "exists");
-    }
-    ObjectInfo o = ns.put(key, target.getBytes(StandardCharsets.UTF_8),
-        Meta.create(Attr.S_IFLNK | 0777, uid, gid));
-    lookup.remember(key, o);
+    names.symlink(target, path, uid, gid);
   }
 
   public String readlink(String path) throws IOException {
-    String key = key(path);
-    if (!getattr(path).isSymlink()) {
-      throw FsException.of(Errno.EINVAL, path, "not a symbolic link");
-    }
-    return new String(ns.readSmall(key), StandardCharsets.UTF_8);
+    return names.readlink(path);
+  }
+
+  /** mknod(2): a fifo, socket or device node ({@code rdev} kept for devices), or an empty regular file. */
+  public void mknod(String path, int mode, long rdev, long uid, long gid) throws IOException {
+    names.mknod(path, mode, rdev, uid, gid);
+  }
+
+  /** link(2): hard links are refused with EPERM. */
+  public void link(String from, String to) throws IOException {
+    names.link(from, to);
   }
 
   public void rename(String from, String to) throws IOException {
-    String src = key(from);
-    String dst = checkedKey(to);
-    if (src.isEmpty()) {
-      throw FsException.of(Errno.EBUSY, from, "is the mount root");
-    }
-    if (src.equals(dst)) {
-      return;
-    }
-    if (dst.startsWith(src + "/")) {
-      throw FsException.of(Errno.EINVAL, to, "is inside " + from);
-    }
-    Attr a = getattr(from);
-    parentDir(to, dst);
-    Optional<Attr> existing = find(dst);
-    if (existing.isPresent()) {
-      Attr d = existing.get();
-      if (a.isDirectory() && !d.isDirectory()) {
-        throw FsException.of(Errno.ENOTDIR, to, "not a directory");
-      }
-      if (!a.isDirectory() && d.isDirectory()) {
-        throw FsException.of(Errno.EISDIR, to, "is a directory");
-      }
-      // the same rename, cut short by a store error and asked for again, goes on where it stopped
-      if (d.isDirectory() && (lookup.hasChildren(dst) || !files.namesIn(dst).isEmpty())
-          && !(a.isDirectory() && dirRename.pending(src, dst))) {
-        throw FsException.of(Errno.ENOTEMPTY, to, "directory not empty");
-      }
-    }
-    if (a.isDirectory()) {
-      dirRename.run(src, dst);
-      lookup.invalidateAll();
-    } else {
-      LiveFile f = files.get(src);
-      if (f != null) {
-        files.settle(f);
-      }
-      LiveFile g = files.get(dst);
-      if (g != null) {
-        files.settle(g);
-      }
-      ObjectInfo moved = ns.rename(src, dst);
-      if (existing.isPresent() && existing.get().isDirectory()) {
-        ns.delete(dst + "/");
-      }
-      files.rekey(src, dst, moved);
-      lookup.invalidate(src);
-      lookup.remember(dst, moved);
-    }
-    keepParent(src);
+    names.rename(from, to);
   }
 
   public void chmod(String path, int mode) throws IOException {
@@ -331,10 +271,27 @@ public final class StreamFs {
     });
   }
 
-  /** Sets the modification time (utimens; atime is not kept). */
+  /** Sets the modification time only (see {@link #setTimes}). */
   public void setMtime(String path, long sec, long nanos) throws IOException {
+    setTimes(path, null, Instant.ofEpochSecond(sec, nanos));
+  }
+
+  /**
+   * utimensat(2): sets the access and modification times, each left as it is when null (UTIME_OMIT). Both
+   * are kept in the metadata and survive a remount; reads do not move atime (as with noatime), only this.
+   */
+  public void setTimes(String path, Instant atime, Instant mtime) throws IOException {
+    if (atime == null && mtime == null) {
+      getattr(path);
+      return;
+    }
     updateMeta(path, m -> {
-      m.put(Meta.MTIME, Meta.formatTime(sec, nanos));
+      if (atime != null) {
+        m.put(Meta.ATIME, Meta.formatTime(atime));
+      }
+      if (mtime != null) {
+        m.put(Meta.MTIME, Meta.formatTime(mtime));
+      }
       return m;
     });
   }
@@ -342,8 +299,10 @@ public final class StreamFs {
   /**
    * Changes metadata: in memory for a file being written or uploaded (its commit stores it, or it is
    * stored right after the upload), else on the store (a directory's marker is created if only implied).
+   * Every such change is a status change: ctime becomes now.
    */
-  void updateMeta(String path, UnaryOperator<Map<String, String>> change) throws IOException {
+  void updateMeta(String path, UnaryOperator<Map<String, String>> asked) throws IOException {
+    UnaryOperator<Map<String, String>> change = m -> Meta.changed(asked.apply(m));
     String key = key(path);
     if (key.isEmpty()) {
       throw FsException.of(Errno.EPERM, path, "the mount root's attributes are fixed");
@@ -357,9 +316,12 @@ public final class StreamFs {
       Optional<ObjectInfo> marker = ns.find(key + "/");
       Map<String, String> m = marker.map(o -> (Map<String, String>) new HashMap<>(o.metadata()))
           .orElseGet(() -> Meta.create(Attr.S_IFDIR | 0755, opts.uid(), opts.gid()));
+      // the time of the last change in it (DirTimes) is stored with this change
+      m.put(Meta.MTIME, Meta.formatTime(a.mtimeSec(), a.mtimeNanos()));
       m = change.apply(Meta.withAttr(m, a));
       ObjectInfo o = marker.isPresent() ? ns.updateMetadata(key + "/", m) : ns.put(key + "/", new byte[0], m);
       lookup.remember(key, o);
+      dirTimes.forget(key);
       return;
     }
     ObjectInfo cur = ns.stat(key);
@@ -412,8 +374,14 @@ public final class StreamFs {
     return FsPaths.key(path);
   }
 
-  static String checkedKey(String path) throws FsException {
-    return FsPaths.checkedKey(path);
+  /** The key of a path to look up or create: ENAMETOOLONG beyond NAME_MAX or the store's key limit. */
+  String checkedKey(String path) throws FsException {
+    return FsPaths.checkedKey(path, maxKeyBytes);
+  }
+
+  /** The longest key the store takes (UTF-8 bytes). */
+  int maxKeyBytes() {
+    return maxKeyBytes;
   }
 
   // ---- whole mount ----
@@ -463,34 +431,5 @@ public final class StreamFs {
 
   Lookup lookup() {
     return lookup;
-  }
-
-  private void parentDir(String path, String key) throws IOException {
-    int slash = key.lastIndexOf('/');
-    if (slash < 0) {
-      return;
-    }
-    Attr p = find(key.substring(0, slash))
-        .orElseThrow(() -> FsException.of(Errno.ENOENT, path, "parent directory does not exist"));
-    if (!p.isDirectory()) {
-      throw FsException.of(Errno.ENOTDIR, path, "parent is not a directory");
-    }
-  }
-
-  /** After removing {@code key}: a parent that was only implied by it gets a marker so it stays. */
-  private void keepParent(String key) throws IOException {
-    int slash = key.lastIndexOf('/');
-    if (slash < 0) {
-      return;
-    }
-    String parent = key.substring(0, slash);
-    Lookup.Entry e = lookup.find(parent).orElse(null);
-    if (e != null && e.object() != null) {
-      return;
-    }
-    if (ns.find(parent + "/").isEmpty()) {
-      lookup.remember(parent, ns.put(parent + "/", new byte[0],
-          Meta.create(Attr.S_IFDIR | 0755, opts.uid(), opts.gid())));
-    }
   }
 }

@@ -10,8 +10,10 @@
  * <p>What a path is: a file being written or still uploading ({@code LiveFile} in {@code OpenFiles}) wins
  * over the store; otherwise {@code Lookup} asks the store (object, then directory marker {@code dir/}, then
  * "implied" directory with keys below it), through a short attribute cache that a directory listing fills
- * for all its entries. Attributes and xattrs are object metadata ({@link org.streamfs.fs.Meta}); symlinks
- * are small objects whose body is the target, with S_IFLNK in {@code mode} (as s3fs does).
+ * for all its entries. Attributes (mode, owner, mtime, atime, ctime, rdev) and xattrs are object metadata
+ * ({@link org.streamfs.fs.Meta}); symlinks are small objects whose body is the target, with S_IFLNK in
+ * {@code mode} (as s3fs does), and fifos, sockets and device nodes empty objects with their type in
+ * {@code mode}. Namespace changes are in {@code Names}; hard links are refused (EPERM).
  *
  * <p>Write path: a create, or the first write/truncate of an open file, opens a staged upload on the engine
  * and a {@code StagedFile} in the staging area. Writes go to the spool file; a chunk that exists in the

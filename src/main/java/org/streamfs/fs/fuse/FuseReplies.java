@@ -45,18 +45,21 @@ final class FuseReplies {
     return 0;
   }
 
-  /** utimens' modification time: UTIME_OMIT leaves it, UTIME_NOW is the clock, anything else is kept. */
-  static int mtime(StreamFs fs, String path, long sec, long nsec) throws IOException {
-    if (nsec == UTIME_OMIT) {
-      return 0;
-    }
-    if (nsec == UTIME_NOW) {
-      Instant now = Instant.now();
-      fs.setMtime(path, now.getEpochSecond(), now.getNano());
-    } else {
-      fs.setMtime(path, sec, nsec);
-    }
+  /**
+   * utimens' two times: UTIME_OMIT leaves a time as it is, UTIME_NOW is the clock, anything else is kept
+   * as given (atime and mtime each on its own).
+   */
+  static int times(StreamFs fs, String path, long aSec, long aNsec, long mSec, long mNsec) throws IOException {
+    Instant now = Instant.now();
+    fs.setTimes(path, time(aSec, aNsec, now), time(mSec, mNsec, now));
     return 0;
+  }
+
+  private static Instant time(long sec, long nsec, Instant now) {
+    if (nsec == UTIME_OMIT) {
+      return null;
+    }
+    return nsec == UTIME_NOW ? now : Instant.ofEpochSecond(sec, nsec);
   }
 
   /** utimens(NULL) means "now" for both times. */

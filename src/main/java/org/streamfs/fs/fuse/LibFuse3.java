@@ -26,11 +26,13 @@ public interface LibFuse3 {
   int OPS_COUNT = 42;
   int OP_GETATTR = 0;
   int OP_READLINK = 1;
+  int OP_MKNOD = 2;
   int OP_MKDIR = 3;
   int OP_UNLINK = 4;
   int OP_RMDIR = 5;
   int OP_SYMLINK = 6;
   int OP_RENAME = 7;
+  int OP_LINK = 8;
   int OP_CHMOD = 9;
   int OP_CHOWN = 10;
   int OP_TRUNCATE = 11;
@@ -73,6 +75,7 @@ public interface LibFuse3 {
   int ST_MODE = 24;
   int ST_UID = 28;
   int ST_GID = 32;
+  int ST_RDEV = 40;
   int ST_SIZE = 48;
   int ST_BLKSIZE = 56;
   int ST_BLOCKS = 64;
@@ -111,13 +114,16 @@ public interface LibFuse3 {
     st.putInt(ST_MODE, a.mode());
     st.putInt(ST_UID, (int) a.uid());
     st.putInt(ST_GID, (int) a.gid());
+    st.putLong(ST_RDEV, a.rdev());
     st.putLong(ST_SIZE, a.size());
     st.putLong(ST_BLKSIZE, IO_SIZE);
     st.putLong(ST_BLOCKS, (a.size() + 511) / 512);
-    for (int t : new int[] {ST_ATIM, ST_MTIM, ST_CTIM}) {
-      st.putLong(t, a.mtimeSec());
-      st.putLong(t + 8, a.mtimeNanos());
-    }
+    st.putLong(ST_ATIM, a.atimeSec());
+    st.putLong(ST_ATIM + 8, a.atimeNanos());
+    st.putLong(ST_MTIM, a.mtimeSec());
+    st.putLong(ST_MTIM + 8, a.mtimeNanos());
+    st.putLong(ST_CTIM, a.ctimeSec());
+    st.putLong(ST_CTIM + 8, a.ctimeNanos());
   }
 
   /** Encodes {@code s} into a struct statvfs (x86_64 layout). */
@@ -172,6 +178,11 @@ public interface LibFuse3 {
   interface PathBufSize {
     @Delegate
     int call(String path, Pointer buf, long size);
+  }
+
+  interface Mknod {
+    @Delegate
+    int call(String path, int mode, long rdev);
   }
 
   interface PathMode {

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import jnr.ffi.Pointer;
+import jnr.ffi.types.dev_t;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
@@ -75,15 +76,16 @@ public final class StreamFuse extends FuseStubFS {
     st.st_nlink.set(a.nlink());
     st.st_uid.set(a.uid());
     st.st_gid.set(a.gid());
+    st.st_rdev.set(a.rdev());
     st.st_size.set(a.size());
     st.st_blksize.set(128 << 10); // libfuse2 caps writes at 128 KiB (big_writes)
     st.st_blocks.set((a.size() + 511) / 512);
     st.st_mtim.tv_sec.set(a.mtimeSec());
     st.st_mtim.tv_nsec.set(a.mtimeNanos());
-    st.st_atim.tv_sec.set(a.mtimeSec());
-    st.st_atim.tv_nsec.set(a.mtimeNanos());
-    st.st_ctim.tv_sec.set(a.mtimeSec());
-    st.st_ctim.tv_nsec.set(a.mtimeNanos());
+    st.st_atim.tv_sec.set(a.atimeSec());
+    st.st_atim.tv_nsec.set(a.atimeNanos());
+    st.st_ctim.tv_sec.set(a.ctimeSec());
+    st.st_ctim.tv_nsec.set(a.ctimeNanos());
   }
 
   @Override
@@ -126,6 +128,22 @@ public final class StreamFuse extends FuseStubFS {
   public int mkdir(String path, @mode_t long mode) {
     return FuseCall.run("mkdir", path, () -> {
       fs.mkdir(path, (int) mode, uid(), gid());
+      return 0;
+    });
+  }
+
+  @Override
+  public int mknod(String path, @mode_t long mode, @dev_t long rdev) {
+    return FuseCall.run("mknod", path, () -> {
+      fs.mknod(path, (int) mode, rdev, uid(), gid());
+      return 0;
+    });
+  }
+
+  @Override
+  public int link(String oldpath, String newpath) {
+    return FuseCall.run("link", oldpath + " -> " + newpath, () -> {
+      fs.link(oldpath, newpath);
       return 0;
     });
   }
@@ -185,8 +203,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int utimens(String path, Timespec[] timespec) {
-    return FuseCall.run("utimens", path,
-        () -> FuseReplies.mtime(fs, path, timespec[1].tv_sec.get(), timespec[1].tv_nsec.longValue()));
+    return FuseCall.run("utimens", path, () -> FuseReplies.times(fs, path, timespec[0].tv_sec.get(),
+        timespec[0].tv_nsec.longValue(), timespec[1].tv_sec.get(), timespec[1].tv_nsec.longValue()));
   }
 
   @Override

@@ -73,11 +73,13 @@ final class StreamFuse3 {
     put(ops, LibFuse3.OP_GETATTR, LibFuse3.PathStatFi.class, this::getattr);
     put(ops, LibFuse3.OP_ACCESS, LibFuse3.Access.class, this::access);
     put(ops, LibFuse3.OP_READLINK, LibFuse3.PathBufSize.class, this::readlink);
+    put(ops, LibFuse3.OP_MKNOD, LibFuse3.Mknod.class, this::mknod);
     put(ops, LibFuse3.OP_MKDIR, LibFuse3.PathMode.class, this::mkdir);
     put(ops, LibFuse3.OP_UNLINK, LibFuse3.Path1.class, this::unlink);
     put(ops, LibFuse3.OP_RMDIR, LibFuse3.Path1.class, this::rmdir);
     put(ops, LibFuse3.OP_SYMLINK, LibFuse3.Path2.class, this::symlink);
     put(ops, LibFuse3.OP_RENAME, LibFuse3.Rename.class, this::rename);
+    put(ops, LibFuse3.OP_LINK, LibFuse3.Path2.class, this::link);
     put(ops, LibFuse3.OP_CHMOD, LibFuse3.ModeFi.class, this::chmod);
     put(ops, LibFuse3.OP_CHOWN, LibFuse3.Chown.class, this::chown);
     put(ops, LibFuse3.OP_TRUNCATE, LibFuse3.Truncate.class, this::truncate);
@@ -195,6 +197,21 @@ final class StreamFuse3 {
     });
   }
 
+  private int mknod(String path, int mode, long rdev) {
+    return FuseCall.run("mknod", path, () -> {
+      long[] c = caller();
+      fs.mknod(path, mode, rdev, c[0], c[1]);
+      return 0;
+    });
+  }
+
+  private int link(String from, String to) {
+    return FuseCall.run("link", from + " -> " + to, () -> {
+      fs.link(from, to);
+      return 0;
+    });
+  }
+
   private int rmdir(String path) {
     return FuseCall.run("rmdir", path, () -> {
       fs.rmdir(path);
@@ -262,8 +279,8 @@ final class StreamFuse3 {
 
   private int utimens(String path, Pointer tv, Pointer fi) {
     return FuseCall.run("utimens", path, () -> present(tv)
-        ? FuseReplies.mtime(fs, path, tv.getLong(16), tv.getLong(24)) // tv[1]: the modification time
-        : FuseReplies.mtime(fs, path, 0, FuseReplies.nowNanos()));
+        ? FuseReplies.times(fs, path, tv.getLong(0), tv.getLong(8), tv.getLong(16), tv.getLong(24))
+        : FuseReplies.times(fs, path, 0, FuseReplies.nowNanos(), 0, FuseReplies.nowNanos()));
   }
 
   private int truncate(String path, long size, Pointer fi) {

@@ -2,12 +2,12 @@ package org.streamfs.fs;
 
 /**
  * The POSIX attributes the fs reports for one path: st_mode (type bits included), owner, size, the three
- * times (modification, access and status change, each seconds and nanoseconds) and st_rdev for device
- * nodes. Objects written before atime and ctime were kept, or by other tools, show their modification time
- * for all three.
+ * times (modification, access and status change, each seconds and nanoseconds), st_rdev for device nodes
+ * and st_ino (0: let libfuse number it). Objects written before atime and ctime were kept, or by other
+ * tools, show their modification time for all three.
  */
 public record Attr(int mode, long uid, long gid, long size, long mtimeSec, int mtimeNanos, long atimeSec,
-    int atimeNanos, long ctimeSec, int ctimeNanos, long rdev) {
+    int atimeNanos, long ctimeSec, int ctimeNanos, long rdev, long ino) {
   public static final int S_IFMT = 0170000;
   public static final int S_IFSOCK = 0140000;
   public static final int S_IFLNK = 0120000;
@@ -19,7 +19,7 @@ public record Attr(int mode, long uid, long gid, long size, long mtimeSec, int m
 
   /** Attributes whose three times are all {@code mtime}, not a device. */
   public Attr(int mode, long uid, long gid, long size, long mtimeSec, int mtimeNanos) {
-    this(mode, uid, gid, size, mtimeSec, mtimeNanos, mtimeSec, mtimeNanos, mtimeSec, mtimeNanos, 0);
+    this(mode, uid, gid, size, mtimeSec, mtimeNanos, mtimeSec, mtimeNanos, mtimeSec, mtimeNanos, 0, 0);
   }
 
   public boolean isDirectory() {
@@ -50,6 +50,7 @@ public record Attr(int mode, long uid, long gid, long size, long mtimeSec, int m
   }
 
   public Attr withSize(long s) {
-    return new Attr(mode, uid, gid, s, mtimeSec, mtimeNanos, atimeSec, atimeNanos, ctimeSec, ctimeNanos, rdev);
+    return new Attr(mode, uid, gid, s, mtimeSec, mtimeNanos, atimeSec, atimeNanos, ctimeSec, ctimeNanos, rdev,
+        ino);
   }
 }

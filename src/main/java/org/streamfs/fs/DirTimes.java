@@ -56,6 +56,6 @@ final class DirTimes {
         || (a.ctimeSec() == t.getEpochSecond() && a.ctimeNanos() > t.getNano());
     return new Attr(a.mode(), a.uid(), a.gid(), a.size(), t.getEpochSecond(), t.getNano(), a.atimeSec(),
         a.atimeNanos(), ctimeLater ? a.ctimeSec() : t.getEpochSecond(), ctimeLater ? a.ctimeNanos() : t.getNano(),
-        a.rdev());
+        a.rdev(), a.ino());
   }
 }

@@ -58,7 +58,7 @@ final class Lookup {
     }
     Listing below = ns.list(key + "/");
     if (!below.objects().isEmpty() || !below.commonPrefixes().isEmpty()) {
-      Entry dir = new Entry(Meta.impliedDir(uid, gid), null, now + ttlMillis);
+      Entry dir = new Entry(Meta.impliedDir(key, uid, gid), null, now + ttlMillis);
       cache.put(key, dir);
       return Optional.of(dir);
     }

@@ -14,7 +14,9 @@ import org.streamfs.store.ObjectInfo;
  * How POSIX attributes live in object user metadata (s3fs-compatible): {@code mode} = decimal st_mode with
  * the type bits, {@code uid}, {@code gid} decimal, {@code mtime}, {@code atime}, {@code ctime} =
  * "SECONDS.NANOS", {@code rdev} = decimal st_rdev of a device node (fifos, sockets and devices are empty
- * objects carrying their type in {@code mode}, like symlinks). Extended attributes
+ * objects carrying their type in {@code mode}, like symlinks), {@code ino} = the inode number, drawn at
+ * random when the entry is made and kept by renames and remounts (without one: a hash of the key).
+ * Extended attributes
  * are one metadata entry {@code xattrs} holding a JSON object from attribute name to base64 value (metadata
  * keys must be lower-case, attribute names need not be). Objects without these entries (put by other tools)
  * get defaults: 0644 files, 0755 directories, the mount owner, the store's last-modified time (for atime
@@ -28,6 +30,7 @@ public final class Meta {
   public static final String ATIME = "atime";
   public static final String CTIME = "ctime";
   public static final String RDEV = "rdev";
+  public static final String INO = "ino";
   public static final String XATTRS = "xattrs";
   public static final String SHA256 = "streamfs-sha256";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,12 +55,27 @@ public final class Meta {
     long[] ct = m.containsKey(CTIME) ? mtime(m.get(CTIME), info.lastModified()) : t;
     long size = info.isDirectory() || Attr.isSpecialType(mode) ? 0 : info.size();
     long rdev = parseLong(m.get(RDEV), 0);
-    return new Attr(mode, uid, gid, size, t[0], (int) t[1], at[0], (int) at[1], ct[0], (int) ct[1], rdev);
+    long ino = parseLong(m.get(INO), 0);
+    if (ino <= 1) {
+      ino = inoOf(info.key().endsWith("/") ? info.key().substring(0, info.key().length() - 1) : info.key());
+    }
+    return new Attr(mode, uid, gid, size, t[0], (int) t[1], at[0], (int) at[1], ct[0], (int) ct[1], rdev, ino);
+  }
+
+  /** The inode number of an entry that has none stored: from its key (never 0 or 1, the root's). */
+  static long inoOf(String key) {
+    long h = 1125899906842597L;
+    for (int i = 0; i < key.length(); i++) {
+      h = 31 * h + key.charAt(i);
+    }
+    h = (h ^ (h >>> 29)) & Long.MAX_VALUE;
+    return h <= 1 ? h + 2 : h;
   }
 
   /** A directory that exists only as a prefix of other keys (no marker). */
-  public static Attr impliedDir(long uid, long gid) {
-    return new Attr(Attr.S_IFDIR | 0755, uid, gid, 0, Instant.now().getEpochSecond(), 0);
+  public static Attr impliedDir(String key, long uid, long gid) {
+    long now = Instant.now().getEpochSecond();
+    return new Attr(Attr.S_IFDIR | 0755, uid, gid, 0, now, 0, now, 0, now, 0, 0, inoOf(key));
   }
 
   /** Metadata for a new object with the given mode and owner, modified, accessed and changed now. */
@@ -66,6 +84,7 @@ public final class Meta {
     m.put(MODE, Integer.toString(mode));
     m.put(UID, Long.toString(uid));
     m.put(GID, Long.toString(gid));
+    m.put(INO, Long.toString(2 + (java.util.concurrent.ThreadLocalRandom.current().nextLong() & (Long.MAX_VALUE >>> 1))));
     String now = formatTime(Instant.now());
     m.put(MTIME, now);
     m.put(ATIME, now);
@@ -146,6 +165,9 @@ public final class Meta {
     m.putIfAbsent(MTIME, formatTime(a.mtimeSec(), a.mtimeNanos()));
     m.putIfAbsent(ATIME, formatTime(a.atimeSec(), a.atimeNanos()));
     m.putIfAbsent(CTIME, formatTime(a.ctimeSec(), a.ctimeNanos()));
+    if (a.ino() > 1) {
+      m.putIfAbsent(INO, Long.toString(a.ino()));
+    }
     return m;
   }
 

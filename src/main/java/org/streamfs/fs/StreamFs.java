@@ -83,7 +83,8 @@ public final class StreamFs {
   public Attr getattr(String path) throws IOException {
     String key = key(path);
     if (key.isEmpty()) {
-      return dirTimes.apply(key, new Attr(Attr.S_IFDIR | 0755, opts.uid(), opts.gid(), 0, startSec, 0));
+      return dirTimes.apply(key, new Attr(Attr.S_IFDIR | 0755, opts.uid(), opts.gid(), 0,
+          startSec, 0, startSec, 0, startSec, 0, 0, 1));
     }
     LiveFile f = files.get(key);
     if (f != null) {

@@ -142,13 +142,17 @@ class PosixTest {
         make(from, "/src", 1111);
         make(to, "/dst", 2222);
         Attr before = fs.getattr("/src");
+        long replaced = fs.getattr("/dst").ino();
         fs.rename("/src", "/dst");
         expectErrno(Errno.ENOENT, () -> fs.getattr("/src"));
         Attr after = fs.getattr("/dst");
         assertEquals(before.mode(), after.mode(), from + " over " + to);
+        assertEquals(before.ino(), after.ino(), from + " over " + to + ": the source's inode number");
+        assertTrue(after.ino() != replaced && after.ino() > 1);
         assertEquals(1111, after.uid(), from + " over " + to + ": the owner follows the source");
         assertEquals(1, fs.readdir("/").stream().filter(n -> n.equals("dst")).count());
         assertEquals(after.mode(), remountedThenBack("/dst").mode(), "and is stored so");
+        assertEquals(after.ino(), fs.getattr("/dst").ino(), "the inode number survives a remount");
         fs.unlink("/dst");
       }
     }

@@ -15,7 +15,8 @@ import org.streamfs.fs.StreamFs;
 
 /**
  * Mounting and unmounting: which binding (libfuse 3 unless it is missing or {@code -o libfuse2}), the FUSE
- * options streamfs always uses ({@code fsname=streamfs,subtype=streamfs}, {@code default_permissions};
+ * options streamfs always uses ({@code fsname=streamfs,subtype=streamfs}, {@code default_permissions},
+ * {@code use_ino} (libfuse3: in its init callback);
  * {@code big_writes} on libfuse 2; {@code allow_other} only when asked), the loop on its own thread
  * (libfuse's multi-threaded loop unless {@code -s} is asked for; see native-notes/README.md "thread
  * model"), readiness by watching /proc/self/mountinfo, clearing a stale mount left by a killed daemon
@@ -97,9 +98,12 @@ public final class FuseMount {
       args.add("-s");
     }
     // libfuse3 always allows big writes (and refuses the option)
+    // use_ino: st_ino is the number kept in each entry's metadata (stable across renames and remounts),
+    // not libfuse's node id, which changes when the kernel forgets an inode and looks it up again (libfuse3
+    // takes it in the init callback's fuse_config, not on the command line)
     List<String> opts = new ArrayList<>(libfuse3 ? List.of("fsname=streamfs", "subtype=streamfs",
         "default_permissions") : List.of("big_writes", "fsname=streamfs", "subtype=streamfs",
-        "default_permissions"));
+        "default_permissions", "use_ino"));
     for (String q : flat(userOptions)) {
       boolean own = OWN.contains(q) || q.startsWith(UPLOAD_NICE + "=");
       if (!own && !opts.contains(q) && !(libfuse3 && q.equals("big_writes"))) {

@@ -64,6 +64,9 @@ public interface LibFuse3 {
   int CTX_UID = 8;
   int CTX_GID = 12;
 
+  /** struct fuse_config (high-level options, handed to init): use_ino. */
+  int CFG_USE_INO = 64;
+
   /** struct fuse_conn_info. */
   int CONN_CAPABLE = 20;
   int CONN_WANT = 24;
@@ -71,6 +74,7 @@ public interface LibFuse3 {
 
   /** struct stat (x86_64). */
   int STAT_SIZE = 144;
+  int ST_INO = 8;
   int ST_NLINK = 16;
   int ST_MODE = 24;
   int ST_UID = 28;
@@ -110,6 +114,7 @@ public interface LibFuse3 {
 
   /** Encodes {@code a} into a zeroed struct stat (x86_64 layout). */
   static void putStat(Pointer st, org.streamfs.fs.Attr a) {
+    st.putLong(ST_INO, a.ino());
     st.putLong(ST_NLINK, a.nlink());
     st.putInt(ST_MODE, a.mode());
     st.putInt(ST_UID, (int) a.uid());

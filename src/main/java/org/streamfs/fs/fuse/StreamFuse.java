@@ -73,6 +73,7 @@ public final class StreamFuse extends FuseStubFS {
 
   private static void fill(FileStat st, Attr a) {
     st.st_mode.set(a.mode());
+    st.st_ino.set(a.ino());
     st.st_nlink.set(a.nlink());
     st.st_uid.set(a.uid());
     st.st_gid.set(a.gid());

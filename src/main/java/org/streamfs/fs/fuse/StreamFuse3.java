@@ -121,6 +121,7 @@ final class StreamFuse3 {
   }
 
   private Pointer init(Pointer conn, Pointer cfg) {
+    cfg.putInt(LibFuse3.CFG_USE_INO, 1); // st_ino from getattr: the entry's own, kept across renames
     if (writeback && (conn.getInt(LibFuse3.CONN_CAPABLE) & LibFuse3.CAP_WRITEBACK_CACHE) != 0) {
       conn.putInt(LibFuse3.CONN_WANT, conn.getInt(LibFuse3.CONN_WANT) | LibFuse3.CAP_WRITEBACK_CACHE);
     }

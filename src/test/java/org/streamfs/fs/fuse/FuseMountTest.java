@@ -22,7 +22,7 @@ class FuseMountTest {
 
   @Test
   void libfuse2GetsBigWritesAndSingleThreadOnRequest() {
-    assertArrayEquals(new String[] {"-s", "-o", "big_writes,fsname=streamfs,subtype=streamfs,default_permissions"},
+    assertArrayEquals(new String[] {"-s", "-o", "big_writes,fsname=streamfs,subtype=streamfs,default_permissions,use_ino"},
         FuseMount.arguments(List.of(), true, false));
   }
 

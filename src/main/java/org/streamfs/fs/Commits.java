@@ -76,11 +76,25 @@ final class Commits {
     CompletableFuture<ObjectInfo> settled = new CompletableFuture<>();
     f.committing = settled;
     upload.whenComplete((info, err) -> {
-      ObjectInfo result = finished(f, s, settled, info, err);
-      if (err == null) {
-        settled.complete(result);
-      } else {
-        settled.completeExceptionally(err);
+      try {
+        ObjectInfo result = finished(f, s, settled, info, err);
+        if (err == null) {
+          settled.complete(result);
+        } else {
+          settled.completeExceptionally(err);
+        }
+      } catch (RuntimeException | Error e) {
+        // waiters must never wait forever: they get the failure instead
+        LOG.error("{}: finishing its upload failed", f.key, e);
+        synchronized (f) {
+          if (f.committing == settled) {
+            f.committing = null;
+          }
+          if (s != null && f.uploading == s) {
+            f.uploading = null;
+          }
+        }
+        settled.completeExceptionally(err != null ? err : e);
       }
     });
   }

@@ -105,7 +105,15 @@ final class StagedUploads {
     pending.add(result);
     chains.compute(u.key(), (k, prev) -> {
       CompletableFuture<?> before = prev == null ? CompletableFuture.completedFuture(null) : prev;
-      before.handle((x, e) -> null).thenRunAsync(() -> complete(u, remote, result), completions);
+      before.handle((x, e) -> null).thenRunAsync(() -> complete(u, remote, result), completions)
+          .whenComplete((x, e) -> {
+            if (e != null && !result.isDone()) {
+              // never leave a waiter (a write, fsync or close of this file) waiting for a completion that
+              // cannot run (the pool refused it) or that died of an Error
+              LOG.error("completion of {} could not run: {}", u.key(), e.toString());
+              result.completeExceptionally(e);
+            }
+          });
       return result;
     });
     result.whenComplete((x, e) -> {
@@ -121,7 +129,7 @@ final class StagedUploads {
       u.completed(info);
       ctx.finished(u.op());
       out.complete(info);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       IOException io = e instanceof IOException x ? x : new IOException(e.toString(), e);
       if (closing) {
         // The engine is shutting down: the upload stays committed in the catalog and resumes at the next
@@ -131,9 +139,12 @@ final class StagedUploads {
         return;
       }
       LOG.error("upload of {} failed: {}", u.key(), io.getMessage());
-      u.failed(io);
-      u.abort("upload failed: " + io.getMessage());
-      out.completeExceptionally(io);
+      try {
+        u.failed(io);
+        u.abort("upload failed: " + io.getMessage());
+      } finally {
+        out.completeExceptionally(io);
+      }
     }
   }
 

@@ -425,6 +425,7 @@ final class LocalUploads {
 
   /** Deletes an upload directory; the descriptor goes last so a crash leaves a still-listed upload. */
   private static void remove(Path dir) throws StoreException {
+    LocalSlab.forgetAll(dir);
     for (int attempt = 0; ; attempt++) {
       try (Stream<Path> s = Files.list(dir)) {
         for (Path p : (Iterable<Path>) s::iterator) {

@@ -45,6 +45,9 @@ final class Xattrs {
     return List.copyOf(names);
   }
 
+  /** Room for a file's xattrs, as encoded into one metadata value (a local store's xattr limit is 4,000). */
+  static final int MAX_ENCODED_BYTES = 4000;
+
   static void set(StreamFs fs, String path, String name, byte[] value, int flags) throws IOException {
     if (name.startsWith(PREFIX)) {
       throw FsException.of(Errno.EPERM, path, name + " is read-only");
@@ -63,7 +66,15 @@ final class Xattrs {
           throw new UncheckedIOException(FsException.of(Errno.ENODATA, path, "no attribute " + name));
         }
         x.put(name, value);
-        return Meta.withXattrs(m, x);
+        Map<String, String> updated = Meta.withXattrs(m, x);
+        int encoded = updated.get(Meta.XATTRS).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (encoded > MAX_ENCODED_BYTES) {
+          // refused now, as ext4 refuses xattrs past its block: accepted, it would fail the file's upload
+          throw new UncheckedIOException(FsException.of(Errno.ENOSPC, path, "no room for extended attribute "
+              + name + ": a file's attributes are stored in " + MAX_ENCODED_BYTES + " bytes of metadata, these"
+              + " would take " + encoded));
+        }
+        return updated;
       });
     } catch (UncheckedIOException e) {
       throw e.getCause();

@@ -256,6 +256,21 @@ class FsTest {
   }
 
   @Test
+  void xattrsPastTheirRoomAreRefusedWithEnospcAndTheFileStillUploads() throws Exception {
+    long fh = fs.create("/x", 0644, 0, 0);
+    fs.write(fh, 0, ByteBuffer.wrap(random(100, 7)));
+    fs.setxattr("/x", "user.a", new byte[1000], 0);
+    expectErrno(Errno.ENOSPC, () -> fs.setxattr("/x", "user.b", new byte[3000], 0));
+    fs.flush(fh);
+    fs.release(fh);
+    fs.fsync(fs.open("/x", 0));
+    assertArrayEquals(random(100, 7), f.get("/x"), "the open file's upload did not fail");
+    assertEquals(1000, fs.getxattr("/x", "user.a").length);
+    expectErrno(Errno.ENODATA, () -> fs.getxattr("/x", "user.b"));
+    expectErrno(Errno.ENOSPC, () -> fs.setxattr("/x", "user.c", new byte[3500], 0));
+  }
+
+  @Test
   void statusOfAFileBeingWritten() throws Exception {
     long fh = fs.create("/w", 0644, 0, 0);
     fs.write(fh, 0, ByteBuffer.wrap(random(200, 6)));

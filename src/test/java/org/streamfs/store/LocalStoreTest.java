@@ -48,6 +48,40 @@ class LocalStoreTest extends ObjectStoreContract {
     assertTrue(store.list(".s", "/").commonPrefixes().isEmpty());
   }
 
+  /** Blocks of 512 bytes the file takes on disk (stat %b). */
+  private static long blocks(Path p) throws Exception {
+    Process pr = new ProcessBuilder("stat", "-c", "%b", p.toString()).start();
+    String out = new String(pr.getInputStream().readAllBytes()).trim();
+    pr.waitFor();
+    return Long.parseLong(out);
+  }
+
+  @Test
+  void holesStayHolesWhenPartsAreZerosOrCopiedFromAHole() throws Exception {
+    int chunk = 8 << 20;
+    String up = store.beginUpload("sparse", Map.of());
+    part("sparse", up, 1, new byte[chunk]);
+    part("sparse", up, 2, data(chunk, 3));
+    part("sparse", up, 3, new byte[chunk]);
+    part("sparse", up, 4, data(100, 4));
+    store.completeUpload("sparse", up, store.listParts("sparse", up));
+    Path first = root.resolve("sparse");
+    assertTrue(blocks(first) * 512 < 2L * chunk, "zero parts left holes: " + blocks(first) + " blocks");
+    // a new version copying every chunk from it, the data chunk rewritten: still sparse, same bytes
+    String up2 = store.beginUpload("sparse", Map.of());
+    String v = store.stat("sparse").version();
+    for (int i = 0; i < 3; i++) {
+      store.copyPart("sparse", up2, i + 1, "sparse", v, (long) i * chunk, chunk);
+    }
+    store.copyPart("sparse", up2, 4, "sparse", v, 3L * chunk, 100);
+    store.completeUpload("sparse", up2, store.listParts("sparse", up2));
+    byte[] want = new byte[3 * chunk + 100];
+    System.arraycopy(data(chunk, 3), 0, want, chunk, chunk);
+    System.arraycopy(data(100, 4), 0, want, 3 * chunk, 100);
+    assertTrue(java.util.Arrays.equals(want, Files.readAllBytes(first)), "copied bytes differ");
+    assertTrue(blocks(first) * 512 < 2L * chunk, "copies of holes left holes: " + blocks(first) + " blocks");
+  }
+
   @Test
   void keysLongerThanPathMaxWorkThroughLinks() throws Exception {
     assertEquals(16 << 10, store.limits().maxKeyBytes());

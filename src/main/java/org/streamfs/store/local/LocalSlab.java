@@ -175,7 +175,10 @@ final class LocalSlab {
     }
   }
 
-  /** Copies {@code length} bytes of {@code src} from {@code offset} into slot n, then records it. */
+  /**
+   * Copies {@code length} bytes of {@code src} from {@code offset} into slot n, then records it; a null
+   * {@code src} is a range known to read as zeros (a hole), which leaves the slot a hole.
+   */
   static PartReceipt copy(Path dir, int n, Path src, long offset, long length, long slot, String hex)
       throws IOException {
     forget(dir, n);
@@ -184,7 +187,20 @@ final class LocalSlab {
     writing(dir, slot, () -> {
       try (FileChannel ch = FileChannel.open(file(dir), StandardOpenOption.CREATE, StandardOpenOption.READ,
           StandardOpenOption.WRITE)) {
-        copySparse(src, offset, length, ch, (long) (n - 1) * slot);
+        long at = (long) (n - 1) * slot;
+        if (src != null) {
+          copySparse(src, offset, length, ch, at);
+        } else if (holeOrZeros(ch, at, length)) {
+          extendTo(ch, at + length);
+        } else {
+          ByteBuffer z = ByteBuffer.allocate((int) Math.min(length, org.streamfs.model.Zeros.BLOCK));
+          for (long done = 0; done < length; ) {
+            z.clear().limit((int) Math.min(z.capacity(), length - done));
+            while (z.hasRemaining()) {
+              done += ch.write(z, at + done);
+            }
+          }
+        }
       }
       UNSYNCED.computeIfAbsent(dir, d -> new java.util.concurrent.ConcurrentHashMap<>()).put(n, r);
     });
@@ -221,14 +237,14 @@ final class LocalSlab {
   }
 
   /** Whether {@code ch} reads only zeros in [at, at+len) (past its end counts as zeros). */
-  private static boolean holeOrZeros(FileChannel ch, long at, int len) throws IOException {
+  private static boolean holeOrZeros(FileChannel ch, long at, long len) throws IOException {
     long size = ch.size();
     if (at >= size) {
       return true;
     }
-    ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(org.streamfs.model.Zeros.BLOCK, len));
-    long done = 0;
     long end = Math.min(at + len, size);
+    ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(org.streamfs.model.Zeros.BLOCK, end - at));
+    long done = 0;
     while (at + done < end) {
       b.clear().limit((int) Math.min(b.capacity(), end - at - done));
       int r = ch.read(b, at + done);

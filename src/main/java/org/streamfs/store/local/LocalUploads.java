@@ -125,7 +125,9 @@ final class LocalUploads {
     try {
       long slot = LocalSlab.slotFor(dir, length, minSlot);
       if (slot > 0) {
-        return LocalSlab.copy(dir, partNumber, src, offset, length, slot, hashRange(src, offset, length));
+        boolean hole = zeroRange(src, offset, length);
+        String hex = hole ? Sha256.hex(Sha256.zeroDigest(length)) : hashRange(src, offset, length);
+        return LocalSlab.copy(dir, partNumber, hole ? null : src, offset, length, slot, hex);
       }
       Path t = paths.newTemp();
       try (FileChannel out = FileChannel.open(t, StandardOpenOption.WRITE)) {

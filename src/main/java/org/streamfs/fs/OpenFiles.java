@@ -321,6 +321,12 @@ final class OpenFiles {
     }
   }
 
+  /** The current size of the file open as {@code fh} (staged bytes included). */
+  long size(long fh) throws IOException {
+    LiveFile f = handle(fh).file();
+    return f.attr(0, 0).size();
+  }
+
   /** The open write session of {@code f}, starting one if fsync or rename committed the previous one. */
   private StagedFile session(LiveFile f) throws IOException {
     while (true) {

@@ -187,6 +187,45 @@ public final class StreamFs {
     files.ftruncate(fh, size);
   }
 
+  /** fallocate(2) mode bits (linux/falloc.h). */
+  public static final int FALLOC_FL_KEEP_SIZE = 0x01;
+  public static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+  public static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+  /**
+   * fallocate(2) on an open handle, as ext4 answers it for the modes an object store can honour: plain
+   * allocation grows the file (space is the store's concern, so nothing is reserved), KEEP_SIZE alone does
+   * nothing, PUNCH_HOLE|KEEP_SIZE and ZERO_RANGE write zeros over the range (ZERO_RANGE grows the file
+   * unless KEEP_SIZE). COLLAPSE_RANGE, INSERT_RANGE and UNSHARE_RANGE are EOPNOTSUPP.
+   */
+  public void fallocate(long fh, int mode, long offset, long length) throws IOException {
+    if (offset < 0 || length <= 0) {
+      throw new FsException(Errno.EINVAL, "fallocate: offset " + offset + ", length " + length);
+    }
+    long end = offset + length;
+    checkSize(end);
+    boolean keep = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+    int kind = mode & ~FALLOC_FL_KEEP_SIZE;
+    long size = files.size(fh);
+    if (kind == 0) {
+      if (!keep && end > size) {
+        files.ftruncate(fh, end);
+      }
+      return;
+    }
+    if (kind != FALLOC_FL_PUNCH_HOLE && kind != FALLOC_FL_ZERO_RANGE
+        || kind == FALLOC_FL_PUNCH_HOLE && !keep) {
+      throw new FsException(Errno.ENOTSUP, "fallocate mode 0x" + Integer.toHexString(mode) + " is not supported");
+    }
+    long zeroEnd = keep ? Math.min(end, size) : end;
+    ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(1, zeroEnd - offset)));
+    for (long at = offset; at < zeroEnd; ) {
+      int n = (int) Math.min(zeros.capacity(), zeroEnd - at);
+      files.write(fh, at, zeros.clear().limit(n));
+      at += n;
+    }
+  }
+
   public void truncate(String path, long size) throws IOException {
     checkSize(size);
     Attr a = getattr(path);

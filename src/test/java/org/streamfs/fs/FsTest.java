@@ -271,6 +271,30 @@ class FsTest {
   }
 
   @Test
+  void fallocateGrowsPunchesAndZeroesAndRefusesWhatAStoreCannot() throws Exception {
+    byte[] data = random(300, 8);
+    f.put("/fa", data);
+    long fh = fs.open("/fa", 2);
+    fs.fallocate(fh, 0, 0, 200);
+    assertEquals(300, fs.getattr("/fa").size(), "allocating inside the file changes nothing");
+    fs.fallocate(fh, StreamFs.FALLOC_FL_KEEP_SIZE, 0, 1000);
+    assertEquals(300, fs.getattr("/fa").size());
+    fs.fallocate(fh, StreamFs.FALLOC_FL_PUNCH_HOLE | StreamFs.FALLOC_FL_KEEP_SIZE, 100, 50);
+    fs.fallocate(fh, StreamFs.FALLOC_FL_ZERO_RANGE, 280, 40);
+    fs.fallocate(fh, 0, 0, 400);
+    expectErrno(Errno.ENOTSUP, () -> fs.fallocate(fh, StreamFs.FALLOC_FL_PUNCH_HOLE, 0, 10));
+    expectErrno(Errno.ENOTSUP, () -> fs.fallocate(fh, 0x08, 0, 64)); // COLLAPSE_RANGE
+    expectErrno(Errno.EINVAL, () -> fs.fallocate(fh, 0, 0, 0));
+    fs.flush(fh);
+    fs.release(fh);
+    byte[] want = new byte[400];
+    System.arraycopy(data, 0, want, 0, 300);
+    java.util.Arrays.fill(want, 100, 150, (byte) 0);
+    java.util.Arrays.fill(want, 280, 320, (byte) 0);
+    assertArrayEquals(want, f.get("/fa"));
+  }
+
+  @Test
   void statusOfAFileBeingWritten() throws Exception {
     long fh = fs.create("/w", 0644, 0, 0);
     fs.write(fh, 0, ByteBuffer.wrap(random(200, 6)));

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * POSIX corners of a real mount, driven by ordinary tools: mkfifo, mknod, a unix socket bound by python3,
  * ln refused with "Operation not permitted", touch -a / -m kept apart and across a remount, mv over
- * existing files, special files and directories, and a path of ~3,000 bytes made by mkdir -p and cp.
+ * existing files, special files and directories, a path of ~3,000 bytes made by mkdir -p and cp, and
+ * fallocate (allocate, punch, zero, keep-size; collapse refused) compared with the same calls on ext4.
  */
 class PosixMountIT {
   @TempDir
@@ -35,6 +36,21 @@ class PosixMountIT {
 
   private boolean root() throws Exception {
     return m.sh("id -u").strip().equals("0");
+  }
+
+  @Test
+  void fallocateAsOnExt4WhereAStoreCanAndEopnotsuppWhereItCannot() throws Exception {
+    m.sh("fallocate -l 3M mnt/fa && test $(stat -c %s mnt/fa) = 3145728");
+    m.sh("head -c 3145728 /dev/urandom > fa.src && cp fa.src mnt/fa && cp fa.src fa.want");
+    // punch a hole (size kept), zero a range past the end (size grows), allocate with KEEP_SIZE (nothing)
+    m.sh("fallocate -p -o 1048576 -l 4096 mnt/fa && fallocate -p -o 1048576 -l 4096 fa.want");
+    m.sh("fallocate -z -o 3000000 -l 500000 mnt/fa && fallocate -z -o 3000000 -l 500000 fa.want");
+    m.sh("fallocate -n -o 0 -l 9000000 mnt/fa && fallocate -n -o 0 -l 9000000 fa.want");
+    m.sh("cmp fa.want mnt/fa && test $(stat -c %s mnt/fa) = 3500000");
+    Mounted.Result collapse = m.run("fallocate -c -o 0 -l 1048576 mnt/fa");
+    assertNotEquals(0, collapse.code());
+    assertTrue(collapse.out().contains("Operation not supported"), collapse.out());
+    m.sh("cmp fa.want mnt/fa");
   }
 
   @Test

@@ -52,6 +52,7 @@ public interface LibFuse3 {
   int OP_ACCESS = 29;
   int OP_CREATE = 30;
   int OP_UTIMENS = 32;
+  int OP_FALLOCATE = 39;
 
   /** struct fuse_file_info. */
   int FI_FLAGS = 0;
@@ -223,6 +224,11 @@ public interface LibFuse3 {
   interface Truncate {
     @Delegate
     int call(String path, long size, Pointer fi);
+  }
+
+  interface Fallocate {
+    @Delegate
+    int call(String path, int mode, long offset, long length, Pointer fi);
   }
 
   interface ReadWrite {

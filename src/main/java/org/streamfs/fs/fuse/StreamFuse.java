@@ -217,6 +217,14 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
+  public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+    return FuseCall.run("fallocate", path, () -> {
+      fs.fallocate(fi.fh.get(), mode, off, length);
+      return 0;
+    });
+  }
+
+  @Override
   public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
     return FuseCall.run("ftruncate", path, () -> {
       fs.ftruncate(fi.fh.get(), size);

@@ -87,6 +87,7 @@ final class StreamFuse3 {
     put(ops, LibFuse3.OP_CREATE, LibFuse3.ModeFi.class, this::create);
     put(ops, LibFuse3.OP_READ, LibFuse3.ReadWrite.class, this::read);
     put(ops, LibFuse3.OP_WRITE, LibFuse3.ReadWrite.class, this::write);
+    put(ops, LibFuse3.OP_FALLOCATE, LibFuse3.Fallocate.class, this::fallocate);
     put(ops, LibFuse3.OP_STATFS, LibFuse3.PathPtr.class, this::statfs);
     put(ops, LibFuse3.OP_FLUSH, LibFuse3.PathFi.class, this::flush);
     put(ops, LibFuse3.OP_RELEASE, LibFuse3.PathFi.class, this::release);
@@ -282,6 +283,13 @@ final class StreamFuse3 {
     return FuseCall.run("utimens", path, () -> present(tv)
         ? FuseReplies.times(fs, path, tv.getLong(0), tv.getLong(8), tv.getLong(16), tv.getLong(24))
         : FuseReplies.times(fs, path, 0, FuseReplies.nowNanos(), 0, FuseReplies.nowNanos()));
+  }
+
+  private int fallocate(String path, int mode, long offset, long length, Pointer fi) {
+    return FuseCall.run("fallocate", path, () -> {
+      fs.fallocate(fh(fi), mode, offset, length);
+      return 0;
+    });
   }
 
   private int truncate(String path, long size, Pointer fi) {

@@ -447,6 +447,10 @@ final class OpenFiles {
       f.meta = change.apply(new HashMap<>(f.meta));
       if (f.staged == null) {
         f.metaAfterCommit = true;
+        if (f.uploading != null) {
+          // recorded with the upload too: if the daemon stops first, the resumed upload stores it
+          f.uploading.upload().updateMetadata(new HashMap<>(f.meta));
+        }
       }
       return true;
     }

@@ -77,6 +77,13 @@ public interface StagedUpload {
   /** Rolls back: aborts the multipart upload on the store, keeps the staged bytes for the retention period. */
   void abort(String reason);
 
+  /**
+   * After {@link #commit}: the file's metadata changed while its upload runs (chmod, touch, setxattr). The
+   * new entries replace those recorded at commit, in the catalog too, so an upload resumed after a stop
+   * stores them. Does nothing before the commit or once the upload ended.
+   */
+  default void updateMetadata(Map<String, String> metadata) {}
+
   /** Uploaded bytes so far and the total known, for progress displays. */
   long bytesUploaded();
 }

@@ -417,6 +417,24 @@ final class StagedUploadImpl implements StagedUpload {
     return owner.enqueueCompletion(this);
   }
 
+  @Override
+  public void updateMetadata(Map<String, String> metadata) {
+    StreamingOperation snapshot;
+    synchronized (this) {
+      if (!committed || aborted || !op.status().isActive()) {
+        return;
+      }
+      Map<String, String> meta = new LinkedHashMap<>(op.metadata());
+      meta.keySet().removeIf(k -> k.startsWith(USER_PREFIX));
+      for (Map.Entry<String, String> e : metadata.entrySet()) {
+        meta.put(USER_PREFIX + e.getKey(), e.getValue());
+      }
+      op = op.withMetadata(meta);
+      snapshot = op;
+    }
+    ctx.catalog.putOperation(snapshot);
+  }
+
   /** Metadata the object should get: the user entries recorded at commit. */
   Map<String, String> finalMetadata() {
     return userMetadata(op());

@@ -181,6 +181,30 @@ class StagedUploadTest {
   }
 
   @Test
+  void metadataChangedDuringTheUploadReachesTheObjectAfterACrash() throws Exception {
+    Path staging = tmp.resolve("s-meta");
+    byte[] data = bytes(3 * CHUNK, 9);
+    store.delay(FaultyStore.on(StoreOp.COMPLETE_UPLOAD), Duration.ofSeconds(60));
+    StagedUpload u = m.openStagedUpload("meta.bin", staging, null, Map.of());
+    write(staging, 0, data);
+    for (int i = 0; i < 3; i++) {
+      u.markDirty(i);
+    }
+    u.commit(data.length, Map.of("mtime", "1", "mode", "33188"));
+    u.updateMetadata(Map.of("mtime", "981173106", "atime", "1323785716", "mode", "33188"));
+    Thread.sleep(300);
+    m.close(); // the daemon stops before the object is complete: the change lived only in memory before
+    store.clearFaults();
+    m = newManager();
+    m.recoverStagedUploads();
+    assertTrue(m.awaitCommitted(Duration.ofSeconds(20)));
+    assertArrayEquals(data, stored("meta.bin"));
+    Map<String, String> meta = local.stat("meta.bin").metadata();
+    assertEquals("981173106", meta.get("mtime"), meta.toString());
+    assertEquals("1323785716", meta.get("atime"), meta.toString());
+  }
+
+  @Test
   void uploadTheStoreCompletedJustBeforeTheCrashStillEndsCompleted() throws Exception {
     byte[] data = bytes(5 * CHUNK, 7);
     store.delay(FaultyStore.on(StoreOp.COMPLETE_UPLOAD), Duration.ofSeconds(60));

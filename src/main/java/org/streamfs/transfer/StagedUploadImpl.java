@@ -71,6 +71,8 @@ final class StagedUploadImpl implements StagedUpload {
   private boolean committed;
   private boolean aborted;
   private int inFlight;
+  /** Chunks that {@link #counts} (kept as they change: the staging bound asks on every write). */
+  private int unconfirmedData;
   private long bytesUploaded;
   /** Whole-file SHA-256 over chunks 0..hashed-1, fed in order as chunks are read for upload. */
   private java.security.MessageDigest whole = Sha256.newDigest();
@@ -145,6 +147,7 @@ final class StagedUploadImpl implements StagedUpload {
     ChunkMetadata record = null;
     synchronized (this) {
       Chunk c = chunk(index);
+      boolean before = counts(c);
       c.gen++;
       c.dirty = true;
       c.data |= data;
@@ -152,6 +155,7 @@ final class StagedUploadImpl implements StagedUpload {
         whole = Sha256.newDigest();
         hashed = 0;
       }
+      unconfirmedData += (counts(c) ? 1 : 0) - (before ? 1 : 0);
       if (!c.dirtyPersisted || c.receipt != null) {
         c.dirtyPersisted = true;
         c.receipt = null;
@@ -183,6 +187,7 @@ final class StagedUploadImpl implements StagedUpload {
         if (i < cut) {
           continue;
         }
+        boolean before = counts(c);
         c.gen++;
         if (c.receipt != null) {
           // its catalog record says "uploaded": the next mark must write a pending one again
@@ -193,6 +198,7 @@ final class StagedUploadImpl implements StagedUpload {
           c.dirty = false;
           c.data = false;
         }
+        unconfirmedData += (counts(c) ? 1 : 0) - (before ? 1 : 0);
       }
       notifyAll();
     }
@@ -200,13 +206,12 @@ final class StagedUploadImpl implements StagedUpload {
 
   @Override
   public synchronized long unconfirmedBytes() {
-    long n = 0;
-    for (Chunk c : chunks.values()) {
-      if (c.data && c.dirty && !confirmed(c)) {
-        n++;
-      }
-    }
-    return n * chunkSize;
+    return unconfirmedData * chunkSize;
+  }
+
+  /** Holds written data whose current generation the store has not confirmed. */
+  private static boolean counts(Chunk c) {
+    return c.data && c.dirty && !confirmed(c);
   }
 
   private static boolean confirmed(Chunk c) {
@@ -226,7 +231,7 @@ final class StagedUploadImpl implements StagedUpload {
     int n = 0;
     for (Map.Entry<Integer, Chunk> e : chunks.entrySet()) {
       Chunk c = e.getValue();
-      if (e.getKey() < below && c.data && c.dirty && !c.inFlight && !confirmed(c)) {
+      if (e.getKey() < below && counts(c) && !c.inFlight) {
         n++;
       }
     }
@@ -242,7 +247,7 @@ final class StagedUploadImpl implements StagedUpload {
       }
       for (Map.Entry<Integer, Chunk> e : chunks.entrySet()) {
         Chunk c = e.getValue();
-        if (e.getKey() < below && c.data && c.dirty && !c.inFlight && !confirmed(c)) {
+        if (e.getKey() < below && counts(c) && !c.inFlight) {
           todo.add(e.getKey());
         }
       }
@@ -343,8 +348,10 @@ final class StagedUploadImpl implements StagedUpload {
       Chunk c = chunk(index);
       bytesUploaded += length;
       if (c.gen == gen && !aborted) {
+        boolean before = counts(c);
         c.sentGen = gen;
         c.receipt = new PartReceipt(r.partNumber(), length, r.etag(), sha);
+        unconfirmedData += (counts(c) ? 1 : 0) - (before ? 1 : 0);
         c.sha = sha;
         record = ChunkMetadata.pending(index, index * chunkSize, length).confirmed(sha, r.etag());
         op = op.withChunksCompleted(op.chunksCompleted() + 1);

@@ -42,6 +42,7 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns the exit code (used by tests too). */
   public static int execute(String... args) {
+    org.streamfs.store.local.Holes.use(org.streamfs.fs.fuse.SeekData::firstData);
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       LOG.debug("command failed", ex);

@@ -24,6 +24,11 @@ import org.streamfs.store.local.LocalStore;
 
 /** The contract on {@link LocalStore}, plus what only a directory store can show: bytes on disk, symlinks. */
 class LocalStoreTest extends ObjectStoreContract {
+  static {
+    // what the CLI and the mount install at start: holes found with lseek(SEEK_DATA)
+    org.streamfs.store.local.Holes.use(org.streamfs.fs.fuse.SeekData::firstData);
+  }
+
   @TempDir
   Path tmp;
 
@@ -80,6 +85,32 @@ class LocalStoreTest extends ObjectStoreContract {
     System.arraycopy(data(100, 4), 0, want, 3 * chunk, 100);
     assertTrue(java.util.Arrays.equals(want, Files.readAllBytes(first)), "copied bytes differ");
     assertTrue(blocks(first) * 512 < 2L * chunk, "copies of holes left holes: " + blocks(first) + " blocks");
+  }
+
+  @Test
+  void partsHoldingAFewBytesLeaveTheirZeroBlocksAsHoles() throws Exception {
+    int chunk = 8 << 20;
+    java.util.Random rnd = new java.util.Random(7);
+    byte[] dense = data(chunk, 5);
+    byte[] few = new byte[chunk];
+    for (int at : new int[] {0, 100_000, 4 << 20, chunk - 10}) {
+      for (int i = 0; i < 10 && at + i < chunk; i++) {
+        few[at + i] = (byte) (1 + rnd.nextInt(255));
+      }
+    }
+    String up = store.beginUpload("few", Map.of());
+    part("few", up, 1, dense);
+    part("few", up, 2, few);
+    // part 1 sent again (a chunk rewritten during the upload): now mostly zeros where its slot held data
+    part("few", up, 1, few);
+    store.completeUpload("few", up, store.listParts("few", up));
+    Path p = root.resolve("few");
+    byte[] want = new byte[2 * chunk];
+    System.arraycopy(few, 0, want, 0, chunk);
+    System.arraycopy(few, 0, want, chunk, chunk);
+    assertTrue(java.util.Arrays.equals(want, Files.readAllBytes(p)), "bytes differ");
+    // part 2's zero blocks were never written; part 1's old data may stay allocated (it reads as zeros)
+    assertTrue(blocks(p) * 512 < chunk + (1 << 20), "sparse part written whole: " + blocks(p) + " blocks");
   }
 
   @Test

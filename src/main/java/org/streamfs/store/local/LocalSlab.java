@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.streamfs.model.Zeros;
 import org.streamfs.store.PartReceipt;
 
 /**
@@ -112,9 +113,12 @@ final class LocalSlab {
   static PartReceipt write(Path dir, int n, ByteBuffer data, long slot, String hex) throws IOException {
     ByteBuffer b = data.duplicate();
     return fill(dir, n, slot, hex, b.remaining(), (ch, at) -> {
-      if (org.streamfs.model.Zeros.isZero(b) && holeOrZeros(ch, at, b.remaining())) {
+      if (org.streamfs.model.Zeros.isZero(b) && holeOrZeros(ch, file(dir), at, b.remaining())) {
         // a hole of a sparse file: leave it a hole (the slot reads as zeros already)
         extendTo(ch, at + b.remaining());
+        return;
+      }
+      if (writeSparse(dir, ch, b, at)) {
         return;
       }
       at += writeDirect(dir, b, at);
@@ -122,6 +126,49 @@ final class LocalSlab {
         at += ch.write(b, at);
       }
     });
+  }
+
+  /** Granule in which a part's zero runs are left as holes (a multiple of the O_DIRECT alignment). */
+  private static final int SPARSE_BLOCK = 64 << 10;
+
+  /**
+   * Writes a part that is partly zeros (a chunk of a sparse file with a few bytes written) block by block,
+   * leaving its zero blocks as holes where the slot already reads zeros: a 100-byte write into an 8 MiB
+   * chunk writes and fsyncs 64 KiB, not 8 MiB. Returns false, writing nothing, when the part has no zero
+   * block (the caller writes it whole).
+   */
+  private static boolean writeSparse(Path dir, FileChannel ch, ByteBuffer b, long at) throws IOException {
+    int len = b.remaining();
+    if (len < 2 * SPARSE_BLOCK) {
+      return false;
+    }
+    int base = b.position();
+    boolean anyZero = false;
+    for (int off = 0; off < len && !anyZero; off += SPARSE_BLOCK) {
+      anyZero = Zeros.isZero(b.slice(base + off, Math.min(SPARSE_BLOCK, len - off)));
+    }
+    if (!anyZero) {
+      return false;
+    }
+    Path path = file(dir);
+    int runStart = -1;
+    for (int off = 0; off <= len; off += SPARSE_BLOCK) {
+      int n = Math.min(SPARSE_BLOCK, len - off);
+      boolean skip = off == len || Zeros.isZero(b.slice(base + off, n)) && holeOrZeros(ch, path, at + off, n);
+      if (!skip && runStart < 0) {
+        runStart = off;
+      } else if (skip && runStart >= 0) {
+        ByteBuffer run = b.slice(base + runStart, off - runStart);
+        long w = at + runStart + writeDirect(dir, run, at + runStart);
+        while (run.hasRemaining()) {
+          w += ch.write(run, w);
+        }
+        runStart = -1;
+      }
+    }
+    extendTo(ch, at + len);
+    b.position(b.limit());
+    return true;
   }
 
   private static final int DIRECT_ALIGN = 4096;
@@ -189,17 +236,11 @@ final class LocalSlab {
           StandardOpenOption.WRITE)) {
         long at = (long) (n - 1) * slot;
         if (src != null) {
-          copySparse(src, offset, length, ch, at);
-        } else if (holeOrZeros(ch, at, length)) {
+          copySparse(src, offset, length, ch, file(dir), at);
+        } else if (holeOrZeros(ch, file(dir), at, length)) {
           extendTo(ch, at + length);
         } else {
-          ByteBuffer z = ByteBuffer.allocate((int) Math.min(length, org.streamfs.model.Zeros.BLOCK));
-          for (long done = 0; done < length; ) {
-            z.clear().limit((int) Math.min(z.capacity(), length - done));
-            while (z.hasRemaining()) {
-              done += ch.write(z, at + done);
-            }
-          }
+          writeZeros(ch, at, length);
         }
       }
       UNSYNCED.computeIfAbsent(dir, d -> new java.util.concurrent.ConcurrentHashMap<>()).put(n, r);
@@ -212,11 +253,22 @@ final class LocalSlab {
    * block, leaving holes where the source reads zeros and the target already does (a sparse file stays
    * sparse in the store, as on the local disk it came from).
    */
-  static void copySparse(Path src, long offset, long length, FileChannel out, long at) throws IOException {
+  static void copySparse(Path src, long offset, long length, FileChannel out, Path outPath, long at)
+      throws IOException {
     ByteBuffer buf = ByteBuffer.allocateDirect(org.streamfs.model.Zeros.BLOCK);
     try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ)) {
       long done = 0;
       while (done < length) {
+        // a hole of the source is skipped without reading it (a 1 GB sparse object is mostly holes)
+        long data = Holes.firstData(src, offset + done, length - done);
+        long hole = data == Holes.NONE ? length - done : data == Holes.UNKNOWN ? 0 : data - offset - done;
+        if (hole > 0) {
+          if (!holeOrZeros(out, outPath, at + done, hole)) {
+            writeZeros(out, at + done, hole);
+          }
+          done += hole;
+          continue;
+        }
         buf.clear().limit((int) Math.min(buf.capacity(), length - done));
         while (buf.hasRemaining()) {
           if (in.read(buf, offset + done + buf.position()) < 0) {
@@ -225,7 +277,7 @@ final class LocalSlab {
         }
         buf.flip();
         int len = buf.remaining();
-        if (!org.streamfs.model.Zeros.isZero(buf) || !holeOrZeros(out, at + done, len)) {
+        if (!org.streamfs.model.Zeros.isZero(buf) || !holeOrZeros(out, outPath, at + done, len)) {
           while (buf.hasRemaining()) {
             out.write(buf, at + done + buf.position());
           }
@@ -236,13 +288,33 @@ final class LocalSlab {
     extendTo(out, at + length);
   }
 
-  /** Whether {@code ch} reads only zeros in [at, at+len) (past its end counts as zeros). */
-  private static boolean holeOrZeros(FileChannel ch, long at, long len) throws IOException {
+  private static void writeZeros(FileChannel ch, long at, long length) throws IOException {
+    ByteBuffer z = ByteBuffer.allocate((int) Math.min(length, org.streamfs.model.Zeros.BLOCK));
+    for (long done = 0; done < length; ) {
+      z.clear().limit((int) Math.min(z.capacity(), length - done));
+      while (z.hasRemaining()) {
+        done += ch.write(z, at + done);
+      }
+    }
+  }
+
+  /**
+   * Whether {@code ch} (the file at {@code path}) reads only zeros in [at, at+len) (past its end counts as
+   * zeros); holes are found without reading them.
+   */
+  private static boolean holeOrZeros(FileChannel ch, Path path, long at, long len) throws IOException {
     long size = ch.size();
     if (at >= size) {
       return true;
     }
     long end = Math.min(at + len, size);
+    long data = Holes.firstData(path, at, end - at);
+    if (data == Holes.NONE) {
+      return true;
+    }
+    if (data > at) {
+      at = data;
+    }
     ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(org.streamfs.model.Zeros.BLOCK, end - at));
     long done = 0;
     while (at + done < end) {

@@ -396,9 +396,13 @@ final class LocalUploads {
 
   /** Whether [offset, offset+length) of {@code p} reads as zeros (a hole): then its digest is known. */
   private static boolean zeroRange(Path p, long offset, long length) throws IOException {
+    long data = Holes.firstData(p, offset, length);
+    if (data == Holes.NONE) {
+      return true; // a hole: known without reading it
+    }
     try (FileChannel in = FileChannel.open(p, StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.allocateDirect(org.streamfs.model.Zeros.BLOCK);
-      long done = 0;
+      long done = data > offset ? data - offset : 0;
       while (done < length) {
         buf.clear().limit((int) Math.min(buf.capacity(), length - done));
         int n = in.read(buf, offset + done);

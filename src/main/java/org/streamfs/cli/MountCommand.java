@@ -60,6 +60,9 @@ public final class MountCommand implements Callable<Integer> {
   String logLevel;
   @Option(names = "--stop-timeout", description = "on SIGTERM, how long to keep flushing, e.g. 4min")
   String stopTimeout;
+  @Option(names = "--write-back-delay", description = "how long a closed file waits for a reopen before its"
+      + " upload completes, e.g. 1s (0 = at every close; default 1s)")
+  String writeBackDelay;
   @Option(names = "--retention-days", description = "days a failed upload's staged bytes and ended uploads'"
       + " records are kept (default 7)")
   String retentionDays;
@@ -125,7 +128,8 @@ public final class MountCommand implements Callable<Integer> {
     MountDaemon.Settings settings = new MountDaemon.Settings(storeUri, mnt, state,
         cfg.chunkSize().orElse(8L << 20), cfg.parallel().orElse(4), cfg.cacheMaxSize().orElse(2L << 30),
         cfg.maxDirty().orElse(1L << 30), fuseOpts, singleThreaded, testReadLatencyMs, cfg.stopTimeout(), codec,
-        cfg.retentionDays(), testUpkeepSeconds > 0 ? Duration.ofSeconds(testUpkeepSeconds) : UPKEEP_EVERY);
+        cfg.retentionDays(), testUpkeepSeconds > 0 ? Duration.ofSeconds(testUpkeepSeconds) : UPKEEP_EVERY,
+        cfg.writeBackDelay());
     if (cfg.foreground()) {
       return foreground(settings, cfg.logLevel().orElse("info"));
     }

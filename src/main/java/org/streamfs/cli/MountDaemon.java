@@ -50,7 +50,7 @@ final class MountDaemon {
   /** Everything a mount needs, resolved. */
   record Settings(String store, Path mountpoint, Path stateDir, long chunkSize, int parallel, long cacheMaxSize,
       long maxDirty, List<String> fuseOptions, boolean singleThreaded, long testReadLatencyMillis,
-      Duration stopTimeout, CodecOptions codec, int retentionDays, Duration upkeepEvery) {}
+      Duration stopTimeout, CodecOptions codec, int retentionDays, Duration upkeepEvery, Duration writeBackDelay) {}
 
   private static long uploadedBytes(StreamingManager engine, String operationId) {
     try {
@@ -111,6 +111,7 @@ final class MountDaemon {
     try {
       nice = FuseMount.uploadNice(s.fuseOptions());
       UploadPriority.set(nice, ThreadNice::setCurrentThread);
+      org.streamfs.store.local.Holes.use(org.streamfs.fs.fuse.SeekData::firstData);
     } catch (IllegalArgumentException e) {
       throw new MountFailure(e.getMessage());
     }
@@ -149,7 +150,7 @@ final class MountDaemon {
     ObjectReader reader = new ObjectReader(engine, cache);
     long[] owner = owner();
     StreamFs fs = new StreamFs(engine, new Namespace(engine), staging, reader,
-        new StreamFs.Options(owner[0], owner[1], 5_000, 8, s.stateDir().toString()));
+        new StreamFs.Options(owner[0], owner[1], 5_000, 8, s.stateDir().toString(), s.writeBackDelay().toMillis()));
     for (StreamingOperation op : recovered) {
       if (op.status().isActive()) {
         engine.pendingUpload(op.key()).ifPresent(done -> fs.adoptResumed(op.key(), op.totalSizeBytes(),
@@ -197,6 +198,7 @@ final class MountDaemon {
     } catch (IllegalStateException e) {
       // already shutting down
     }
+    fs.close();
     prefetch.shutdownNow();
     upkeep.shutdownNow();
     engine.close();

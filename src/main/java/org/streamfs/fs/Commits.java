@@ -54,6 +54,12 @@ final class Commits {
   }
 
   void commitLocked(LiveFile f) throws IOException {
+    if (f.writeBack != null) {
+      f.writeBack.cancel(false);
+      f.writeBack = null;
+    }
+    f.sealed = false;
+    f.sealedOnce = false;
     StagedFile s = f.staged;
     Map<String, String> meta = new HashMap<>(f.meta);
     CompletableFuture<ObjectInfo> done = s.commit(meta);

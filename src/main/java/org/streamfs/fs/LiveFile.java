@@ -24,6 +24,16 @@ final class LiveFile {
   int handles;
   int writers;
   boolean unlinked;
+  /**
+   * The commit the write-back delay postponed (the session is sealed: closed durably, still open for
+   * writes), null if none; {@code writeBackSeq} tells a stale timer from the current one.
+   */
+  java.util.concurrent.ScheduledFuture<?> writeBack;
+  long writeBackSeq;
+  /** The open session was sealed at a close and not written since (a release need not seal it again). */
+  boolean sealed;
+  /** The open session was sealed at least once: it holds closed bytes and is never rolled back. */
+  boolean sealedOnce;
   /** Metadata changed while a commit was in flight: store it once the object exists. */
   boolean metaAfterCommit;
   IOException failure;

@@ -49,8 +49,18 @@ final class OpenFiles {
   private final AtomicLong nextHandle = new AtomicLong(1);
   private final Commits commits;
 
+  /** How long a closed file's commit waits for a reopen that continues its session; 0 = commit at once. */
+  private final long writeBackMillis;
+  private volatile java.util.concurrent.ScheduledExecutorService writeBackTimer;
+
   OpenFiles(StreamingManager engine, org.streamfs.transfer.Namespace namespace, Staging staging,
       ObjectReader reader, Lookup lookup, int readAheadMax) {
+    this(engine, namespace, staging, reader, lookup, readAheadMax, 0);
+  }
+
+  OpenFiles(StreamingManager engine, org.streamfs.transfer.Namespace namespace, Staging staging,
+      ObjectReader reader, Lookup lookup, int readAheadMax, long writeBackMillis) {
+    this.writeBackMillis = writeBackMillis;
     this.engine = engine;
     this.namespace = namespace;
     this.staging = staging;
@@ -195,6 +205,8 @@ final class OpenFiles {
     }
     ObjectInfo base = f.base;
     f.staged = new StagedFile(staging, p, up, base, (off, dst) -> readBase(base, off, dst));
+    f.sealed = false;
+    f.sealedOnce = false;
     f.failure = null;
   }
 
@@ -299,7 +311,21 @@ final class OpenFiles {
    */
   private void poison(LiveFile f, StagedFile s, IOException cause) throws IOException {
     synchronized (f) {
+      if (f.staged == s && f.sealedOnce) {
+        // it holds bytes of a close: a closed file is never rolled back; what the disk took is committed
+        try {
+          commitLocked(f);
+        } catch (IOException e) {
+          cause.addSuppressed(e);
+        }
+      }
       if (f.staged == s) {
+        if (f.writeBack != null) {
+          f.writeBack.cancel(false);
+          f.writeBack = null;
+        }
+        f.sealed = false;
+        f.sealedOnce = false;
         f.staged = null;
         s.abort("local disk full while writing");
         s.close();
@@ -339,6 +365,7 @@ final class OpenFiles {
           return null;
         }
         if (f.staged != null) {
+          f.sealed = false;
           return f.staged;
         }
         if (f.committing == null) {
@@ -379,9 +406,99 @@ final class OpenFiles {
         throw f.poisoned;
       }
       if (h.writable() && f.staged != null && !f.unlinked) {
-        commitLocked(f);
+        closeLocked(f);
       }
     }
+  }
+
+  /**
+   * A writer closed the file: commit it now, or, with a write-back delay, seal it (durably closed: a crash
+   * from now on resumes its upload) and commit it when the delay has passed with no writer left. A reopen
+   * within the delay continues the same session instead of waiting for an upload and starting another: a
+   * file rewritten a little at a time (a log opened, appended to and closed per line, an editor's saves,
+   * rsync --inplace, fsstress) is uploaded once per quiet spell, not once per close.
+   */
+  private void closeLocked(LiveFile f) throws IOException {
+    if (writeBackMillis <= 0) {
+      commitLocked(f);
+      return;
+    }
+    if (!f.sealed) {
+      f.staged.seal(new HashMap<>(f.meta));
+      f.sealed = true;
+      f.sealedOnce = true;
+    }
+    if (f.writeBack != null) {
+      f.writeBack.cancel(false);
+    }
+    long seq = ++f.writeBackSeq;
+    f.writeBack = timer().schedule(() -> writeBackDue(f, seq), writeBackMillis,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private java.util.concurrent.ScheduledExecutorService timer() {
+    java.util.concurrent.ScheduledExecutorService t = writeBackTimer;
+    if (t == null) {
+      synchronized (this) {
+        if (writeBackTimer == null) {
+          writeBackTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread th = new Thread(r, "streamfs-write-back");
+            th.setDaemon(true);
+            return th;
+          });
+        }
+        t = writeBackTimer;
+      }
+    }
+    return t;
+  }
+
+  /** The write-back delay of {@code f} passed: commit it, unless a writer still has it open (its close will). */
+  private void writeBackDue(LiveFile f, long seq) {
+    synchronized (f) {
+      if (f.writeBackSeq != seq || f.writeBack == null) {
+        return;
+      }
+      f.writeBack = null;
+      if (f.staged == null || f.unlinked || f.writers > 0) {
+        return;
+      }
+      try {
+        commitLocked(f);
+      } catch (IOException | RuntimeException e) {
+        f.failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+        LOG.error("{}: committing it after the write-back delay failed: {}", f.key, e.toString());
+      }
+      forgetIfIdleLocked(f);
+    }
+  }
+
+  /**
+   * Commits now every session whose commit the write-back delay postponed (sync, unmount, stop); returns
+   * how many.
+   */
+  int commitDelayed() {
+    int n = 0;
+    for (LiveFile f : new ArrayList<>(live.values())) {
+      synchronized (f) {
+        if (f.writeBack == null) {
+          continue;
+        }
+        f.writeBack.cancel(false);
+        f.writeBack = null;
+        if (f.staged == null || f.unlinked) {
+          continue;
+        }
+        try {
+          commitLocked(f);
+          n++;
+        } catch (IOException | RuntimeException e) {
+          f.failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+          LOG.error("{}: committing it for a sync failed: {}", f.key, e.toString());
+        }
+      }
+    }
+    return n;
   }
 
   /** Last close of a handle: the last writer commits the file. */
@@ -397,7 +514,7 @@ final class OpenFiles {
       if (h.writable()) {
         f.writers--;
         if (f.writers == 0 && f.staged != null) {
-          commitLocked(f);
+          closeLocked(f);
         }
         if (f.writers == 0) {
           f.poisoned = null;
@@ -419,6 +536,14 @@ final class OpenFiles {
 
   private void commitLocked(LiveFile f) throws IOException {
     commits.commitLocked(f);
+  }
+
+  /** Stops the write-back timer (the mount is ending; {@link #commitDelayed} ran or the sessions resume). */
+  void close() {
+    java.util.concurrent.ScheduledExecutorService t = writeBackTimer;
+    if (t != null) {
+      t.shutdownNow();
+    }
   }
 
   static <T> T await(CompletableFuture<T> f) throws IOException {
@@ -445,6 +570,10 @@ final class OpenFiles {
         return false;
       }
       f.meta = change.apply(new HashMap<>(f.meta));
+      if (f.staged != null && f.sealedOnce) {
+        // recorded with the sealed session too: a resume after a crash stores it
+        f.staged.upload().updateMetadata(new HashMap<>(f.meta));
+      }
       if (f.staged == null) {
         f.metaAfterCommit = true;
         if (f.uploading != null) {
@@ -464,9 +593,20 @@ final class OpenFiles {
     }
     CompletableFuture<ObjectInfo> wait;
     synchronized (f) {
+      if (f.staged != null && f.sealedOnce && f.writers == 0) {
+        // closed, its commit postponed by the write-back delay: it uploads as any closed file whose upload
+        // is in flight at an unlink, then the caller deletes it
+        commitLocked(f);
+      }
       if (f.staged != null) {
         f.staged.abort("unlinked while open");
         StagedFile s = f.staged;
+        if (f.writeBack != null) {
+          f.writeBack.cancel(false);
+          f.writeBack = null;
+        }
+        f.sealed = false;
+        f.sealedOnce = false;
         f.staged = null;
         s.close();
       }

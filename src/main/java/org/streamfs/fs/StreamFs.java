@@ -31,7 +31,16 @@ import org.streamfs.transfer.StreamingManager;
  */
 public final class StreamFs {
   /** Mount-wide settings: default owner, attribute cache lifetime, read-ahead cap, state dir shown on /. */
-  public record Options(long uid, long gid, long attrTtlMillis, int readAheadChunks, String stateDir) {}
+  /**
+   * Mount options. {@code writeBackMillis}: how long a closed file's commit waits for a reopen that continues
+   * its session (0 = commit at every close).
+   */
+  public record Options(long uid, long gid, long attrTtlMillis, int readAheadChunks, String stateDir,
+      long writeBackMillis) {
+    public Options(long uid, long gid, long attrTtlMillis, int readAheadChunks, String stateDir) {
+      this(uid, gid, attrTtlMillis, readAheadChunks, stateDir, 0);
+    }
+  }
 
   /** statfs answer. */
   public record FsStats(long blockSize, long blocks, long blocksFree, long files, long filesFree,
@@ -61,7 +70,10 @@ public final class StreamFs {
     this.opts = opts;
     this.maxKeyBytes = ns.maxKeyBytes();
     this.lookup = new Lookup(ns, opts.uid(), opts.gid(), opts.attrTtlMillis());
-    this.files = new OpenFiles(engine, ns, staging, reader, lookup, opts.readAheadChunks());
+    this.files = new OpenFiles(engine, ns, staging, reader, lookup, opts.readAheadChunks(),
+        opts.writeBackMillis());
+    // a sync or a stop first hands the sessions the write-back delay holds to the engine
+    engine.beforeSync(files::commitDelayed);
     this.dirRename = new DirRename(ns, files, engine.catalog().table(DirRename.TABLE));
     this.names = new Names(this, ns, lookup, files, dirRename, dirTimes, opts);
   }
@@ -441,6 +453,16 @@ public final class StreamFs {
         return f.staged != null || f.committing != null;
       }
     }).map(f -> f.key + " " + f.progress()).toList();
+  }
+
+  /** Commits now the closed files whose commit the write-back delay holds; returns how many. */
+  public int commitDelayed() {
+    return files.commitDelayed();
+  }
+
+  /** The mount ended: stops the write-back timer (sessions it still held resume at the next mount). */
+  public void close() {
+    files.close();
   }
 
   Options options() {

@@ -245,6 +245,16 @@ public final class StagedFile implements AutoCloseable {
     return upload.commit(size, metadata);
   }
 
+  /**
+   * Records durably that the file was closed at its current size, leaving the session open: writes may go
+   * on, and {@link #commit} completes it later (the mount's write-back delay). A crash from now on resumes
+   * the upload with the staged bytes as they are then.
+   */
+  public synchronized void seal(Map<String, String> metadata) throws IOException {
+    checkOpen();
+    upload.seal(size, metadata);
+  }
+
   /** Rolls the upload back (unlinked while open); the staged bytes stay for recovery. */
   public synchronized void abort(String reason) {
     committed = true;

@@ -74,11 +74,19 @@ public interface StagedUpload {
    */
   CompletableFuture<ObjectInfo> commit(long size, Map<String, String> metadata) throws IOException;
 
+  /**
+   * Records durably that the file was closed at {@code size} bytes with {@code metadata}, without completing
+   * the upload yet: the writer may go on writing (a file reopened soon after its close, within the mount's
+   * write-back delay) and {@link #commit} later. After this returns, a crash resumes the upload with the
+   * staged bytes as they are at the crash, instead of rolling it back: a closed file is never rolled back.
+   */
+  void seal(long size, Map<String, String> metadata) throws IOException;
+
   /** Rolls back: aborts the multipart upload on the store, keeps the staged bytes for the retention period. */
   void abort(String reason);
 
   /**
-   * After {@link #commit}: the file's metadata changed while its upload runs (chmod, touch, setxattr). The
+   * After {@link #commit} or {@link #seal}: the file's metadata changed while its upload runs (chmod, touch, setxattr). The
    * new entries replace those recorded at commit, in the catalog too, so an upload resumed after a stop
    * stores them. Does nothing before the commit or once the upload ended.
    */

@@ -42,6 +42,11 @@ final class StagedUploadImpl implements StagedUpload {
   static final String BASE_KEY = "streamfs.base-key";
   static final String BASE_VERSION = "streamfs.base-version";
   static final String BASE_SIZE = "streamfs.base-size";
+  /**
+   * Set while a closed file's session is still open for writes (sealed, not committed): its staged file may
+   * have changed since the close, so a resume takes its size from the staged file.
+   */
+  static final String SEALED = "streamfs.sealed";
   static final String USER_PREFIX = "user.";
 
   private static final class Chunk {
@@ -399,6 +404,21 @@ final class StagedUploadImpl implements StagedUpload {
 
   @Override
   public CompletableFuture<ObjectInfo> commit(long size, Map<String, String> metadata) throws IOException {
+    close(size, metadata, true);
+    return owner.enqueueCompletion(this);
+  }
+
+  @Override
+  public void seal(long size, Map<String, String> metadata) throws IOException {
+    close(size, metadata, false);
+  }
+
+  /**
+   * Records the file closed at {@code size} (staged bytes fsynced first); a commit also ends the session, a
+   * seal leaves it open for more writes and marks it {@link #SEALED}, so a resume after a crash takes the
+   * staged file's size at the crash.
+   */
+  private void close(long size, Map<String, String> metadata, boolean commit) throws IOException {
     StreamingOperation closed;
     synchronized (this) {
       if (failure != null) {
@@ -407,28 +427,35 @@ final class StagedUploadImpl implements StagedUpload {
       if (aborted) {
         throw new IOException("upload of " + key() + " was rolled back");
       }
-      committed = true;
+      committed |= commit;
       Map<String, String> meta = new LinkedHashMap<>(op.metadata());
       meta.put(STAGE, "closed");
+      if (commit) {
+        meta.remove(SEALED);
+      } else {
+        meta.put(SEALED, "true");
+      }
       meta.keySet().removeIf(k -> k.startsWith(USER_PREFIX));
       for (Map.Entry<String, String> e : metadata.entrySet()) {
         meta.put(USER_PREFIX + e.getKey(), e.getValue());
       }
-      op = op.withSize(size, chunkSize).withMetadata(meta).withStatus(OperationStatus.PENDING);
+      op = op.withSize(size, chunkSize).withMetadata(meta);
+      if (commit) {
+        op = op.withStatus(OperationStatus.PENDING);
+      }
       closed = op;
     }
     try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.WRITE)) {
       ch.force(true);
     }
     ctx.catalog.putOperation(closed);
-    return owner.enqueueCompletion(this);
   }
 
   @Override
   public void updateMetadata(Map<String, String> metadata) {
     StreamingOperation snapshot;
     synchronized (this) {
-      if (!committed || aborted || !op.status().isActive()) {
+      if (!committed && !op.metadata().containsKey(SEALED) || aborted || !op.status().isActive()) {
         return;
       }
       Map<String, String> meta = new LinkedHashMap<>(op.metadata());

@@ -193,11 +193,16 @@ final class StagedUploads {
     return acted;
   }
 
-  private void resume(StreamingOperation op) throws IOException {
+  private void resume(StreamingOperation closed) throws IOException {
+    StreamingOperation op = closed;
     Path staging = Path.of(op.metadata().get(StagedUploadImpl.STAGING));
     if (!Files.exists(staging)) {
       saga.rollback(op.operationId(), OperationStatus.FAILED, "staging file " + staging + " is missing");
       return;
+    }
+    if (closed.metadata().containsKey(StagedUploadImpl.SEALED)) {
+      // closed, then written again within the write-back delay: the staged file holds the newest bytes
+      op = closed.withSize(Files.size(staging), closed.chunkSizeBytes());
     }
     ObjectInfo base = baseOf(op);
     Map<String, String> initial = new HashMap<>();
@@ -207,7 +212,7 @@ final class StagedUploads {
     if (op.uploadId() != null) {
       try {
         for (PartReceipt p : ctx.retry.run("list parts of " + op.key(),
-            () -> ctx.store.listParts(op.key(), op.uploadId()))) {
+            () -> ctx.store.listParts(closed.key(), closed.uploadId()))) {
           remote.put(p.partNumber(), p);
         }
       } catch (StoreException e) {
@@ -248,6 +253,7 @@ final class StagedUploads {
           + " are gone (retention period over, or already completed)");
     }
     long size = "open".equals(op.metadata().get(StagedUploadImpl.STAGE)) || op.totalSizeBytes() == 0
+        || op.metadata().containsKey(StagedUploadImpl.SEALED)
         ? Files.size(staging) : op.totalSizeBytes();
     ChunkLayout layout = new ChunkLayout(size, op.chunkSizeBytes());
     Set<Integer> dirty = new HashSet<>();

@@ -362,6 +362,7 @@ public final class StreamingManager implements AutoCloseable {
 
   /** Number of committed staged uploads not yet in the store. */
   public int pendingCompletions() {
+    beforeSync.run();
     return staged.pendingCount();
   }
 
@@ -426,7 +427,19 @@ public final class StreamingManager implements AutoCloseable {
 
   /** Waits until every committed upload is in the store (the sync barrier); false on timeout. */
   public boolean awaitCommitted(Duration timeout) throws InterruptedException {
+    beforeSync.run();
     return staged.awaitAll(timeout);
+  }
+
+  private volatile Runnable beforeSync = () -> {};
+
+  /**
+   * Runs {@code r} first whenever pending completions are counted or awaited ({@link #pendingCompletions},
+   * {@link #awaitCommitted}): the mount hands over the closed files its write-back delay still holds, so a
+   * sync or a stop never misses them.
+   */
+  public void beforeSync(Runnable r) {
+    beforeSync = r;
   }
 
   // ---- embedding collections (org.streamfs.transfer.embeddings) ----

@@ -40,6 +40,12 @@ final class FsFixture implements AutoCloseable {
 
   /** The same over {@code wrap(local store)}, e.g. a FaultyStore that fails the Nth call. */
   FsFixture(Path root, long chunkSize, long maxDirty, UnaryOperator<ObjectStore> wrap) throws IOException {
+    this(root, chunkSize, maxDirty, wrap, 0);
+  }
+
+  /** The same with a write-back delay ({@link StreamFs.Options#writeBackMillis}). */
+  FsFixture(Path root, long chunkSize, long maxDirty, UnaryOperator<ObjectStore> wrap, long writeBackMillis)
+      throws IOException {
     storeDir = root.resolve("store");
     ObjectStore local = LocalStore.open(storeDir, true);
     store = new MeteredStore(wrap.apply(local));
@@ -51,7 +57,7 @@ final class FsFixture implements AutoCloseable {
     pool = new ThreadPoolExecutor(2, 2, 10, TimeUnit.SECONDS, new ArrayBlockingQueue<>(4));
     cache = new ChunkCache(root.resolve("state/cache"), 1 << 20, 4, pool);
     fs = new StreamFs(engine, new Namespace(engine), staging, new ObjectReader(engine, cache),
-        new StreamFs.Options(1000, 1000, 5_000, 4, root.resolve("state").toString()));
+        new StreamFs.Options(1000, 1000, 5_000, 4, root.resolve("state").toString(), writeBackMillis));
   }
 
   /** Writes a whole new file through create/write/flush/release. */
@@ -88,6 +94,7 @@ final class FsFixture implements AutoCloseable {
 
   @Override
   public void close() {
+    fs.close();
     pool.shutdownNow();
     engine.close();
     catalog.close();

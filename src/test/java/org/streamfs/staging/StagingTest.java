@@ -33,6 +33,9 @@ class StagingTest {
 
   /** A staged upload that "uploads" a chunk when the test says so. */
   static final class ManualUpload implements StagedUpload {
+    @Override
+    public void seal(long size, Map<String, String> metadata) {}
+
     final Set<Integer> data = new TreeSet<>();
     final Set<Integer> confirmed = new TreeSet<>();
     final Set<Integer> sent = new TreeSet<>();

@@ -299,6 +299,13 @@ public final class MountConfig {
     return get(MountKey.RETENTION_DAYS, Integer.class).orElse(DEFAULT_RETENTION_DAYS);
   }
 
+  /** Default for {@code write-back-delay}: rewrites within a second coalesce; a close reaches the store soon. */
+  public static final Duration DEFAULT_WRITE_BACK_DELAY = Duration.ofSeconds(1);
+
+  public Duration writeBackDelay() {
+    return get(MountKey.WRITE_BACK_DELAY, Duration.class).orElse(DEFAULT_WRITE_BACK_DELAY);
+  }
+
   public Duration stopTimeout() {
     return get(MountKey.STOP_TIMEOUT, Duration.class).orElse(DEFAULT_STOP_TIMEOUT);
   }

@@ -35,6 +35,8 @@ public enum MountKey {
       + "must not be readable by group or others", MountKey::absolutePath),
   STOP_TIMEOUT("stop-timeout", "on SIGTERM, how long to keep flushing uploads before unmounting (e.g. 4min)",
       Durations::parse),
+  WRITE_BACK_DELAY("write-back-delay", "how long a closed file waits for a reopen that continues its session"
+      + " before its upload completes; 0 = complete at every close (e.g. 1s)", Durations::parse),
   RETENTION_DAYS("retention-days", "days a failed upload's staged bytes (for streamfs recover) and the records"
       + " of ended uploads are kept, 0-3650", v -> intIn(v, 0, 3650)),
   OPTIONS("options", "extra FUSE mount options, comma-separated, as with -o (lines add up)",

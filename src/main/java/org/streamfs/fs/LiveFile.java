@@ -27,6 +27,11 @@ final class LiveFile {
   /** Metadata changed while a commit was in flight: store it once the object exists. */
   boolean metaAfterCommit;
   IOException failure;
+  /**
+   * The last commit lost a race to another writer (see {@code ConflictException}): what happened, shown by
+   * the status attribute until the next write session.
+   */
+  String conflict;
   /** A write failed for lack of local disk: the session was rolled back; writers get this until released. */
   IOException poisoned;
   /**
@@ -72,6 +77,9 @@ final class LiveFile {
     }
     if (failure != null) {
       return "failed: " + failure.getMessage();
+    }
+    if (conflict != null) {
+      return conflict;
     }
     return base == null ? "new" : "stored";
   }

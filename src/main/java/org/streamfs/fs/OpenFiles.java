@@ -196,6 +196,7 @@ final class OpenFiles {
     ObjectInfo base = f.base;
     f.staged = new StagedFile(staging, p, up, base, (off, dst) -> readBase(base, off, dst));
     f.failure = null;
+    f.conflict = null;
   }
 
   private void readBase(ObjectInfo base, long offset, ByteBuffer dst) throws IOException {
@@ -427,7 +428,35 @@ final class OpenFiles {
 
   void forgetIfIdleLocked(LiveFile f) {
     if (!f.busy()) {
+      if (f.conflict != null && !f.unlinked) {
+        synchronized (conflicts) {
+          conflicts.put(f.key, new Conflict(f.conflict, f.base == null ? null : f.base.version()));
+        }
+      }
       live.remove(f.key, f);
+    }
+  }
+
+  /** A lost race recorded when its file left the table: shown as its status while the winner is stored. */
+  private record Conflict(String message, String winner) {}
+
+  private final Map<String, Conflict> conflicts = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Conflict> eldest) {
+      return size() > 1024;
+    }
+  };
+
+  /**
+   * The conflict message of the last write of {@code key} here, if it lost a race and the store still
+   * holds the version that won ({@code stored}); else null.
+   */
+  String recentConflict(String key, String stored) {
+    synchronized (conflicts) {
+      Conflict c = conflicts.get(key);
+      return c != null && java.util.Objects.equals(c.winner(), stored) ? c.message() : null;
     }
   }
 

@@ -459,6 +459,10 @@ public final class StreamFs {
     return files.get(key);
   }
 
+  OpenFiles files() {
+    return files;
+  }
+
   /**
    * After a restart: shows an upload the engine resumed (the file was closed before the crash) as a file
    * of {@code size} bytes whose status is uploading, until {@code upload} completes. Without this the file

@@ -129,6 +129,21 @@ final class StagedUploads {
       u.completed(info);
       ctx.finished(u.op());
       out.complete(info);
+    } catch (ConflictException c) {
+      // lost the race to another writer: published as a conflict copy, or kept staged (on-conflict fail)
+      try {
+        if (c.copy() != null) {
+          u.completedAsCopy(c);
+          ctx.finished(u.op());
+        } else {
+          u.failed(c);
+          u.abort(c.getMessage());
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("recording the conflict of {} failed: {}", u.key(), e.toString());
+      } finally {
+        out.completeExceptionally(c);
+      }
     } catch (IOException | RuntimeException | Error e) {
       IOException io = e instanceof IOException x ? x : new IOException(e.toString(), e);
       if (closing) {

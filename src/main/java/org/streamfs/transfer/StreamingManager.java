@@ -351,6 +351,19 @@ public final class StreamingManager implements AutoCloseable {
     return staged.open(key, stagingFile, base, initialMetadata);
   }
 
+  /**
+   * What a staged upload does when another writer replaced its base version first: publish it as a
+   * conflict copy next to the winner (default) or fail, keeping its staged bytes.
+   */
+  public void onConflict(OnConflict mode) {
+    ctx.onConflict = java.util.Objects.requireNonNull(mode);
+  }
+
+  /** The host name conflict copies are named after (default: this machine's short host name). */
+  public void conflictHost(String host) {
+    ctx.host = ConflictNames.sanitize(host);
+  }
+
   public StagedUpload openStagedUpload(String key, Path stagingFile, ObjectInfo base) throws IOException {
     return staged.open(key, stagingFile, base, Map.of());
   }

@@ -16,6 +16,11 @@ import org.streamfs.store.ObjectInfo;
 final class LiveFile {
   String key;
   ObjectInfo base;
+  /**
+   * For a file created here (no base): the stored object the create replaces, as this mount last saw it
+   * (the kernel thought the name free), or null if none. Its first commit lands only on that, or on nothing.
+   */
+  ObjectInfo replaces;
   StagedFile staged;
   CompletableFuture<ObjectInfo> committing;
   /** The staged file whose commit is in flight (kept readable until the store holds the object). */

@@ -65,6 +65,12 @@ final class Lookup {
     return Optional.empty();
   }
 
+  /** The object this mount last saw at {@code key} (cached, even expired; no store call), or null. */
+  ObjectInfo lastSeen(String key) {
+    Entry e = cache.get(key);
+    return e == null || e.attr().isDirectory() ? null : e.object();
+  }
+
   /** The stored entry, or ENOENT. */
   Entry get(String key) throws IOException {
     return find(key).orElseThrow(() -> FsException.of(Errno.ENOENT, "/" + key, "no such file or directory"));

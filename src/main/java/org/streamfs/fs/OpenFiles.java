@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import org.streamfs.cache.ObjectReader;
 import org.streamfs.staging.StagedFile;
 import org.streamfs.staging.Staging;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.transfer.StagedUpload;
 import org.streamfs.transfer.StreamingManager;
@@ -89,13 +90,18 @@ final class OpenFiles {
     return out;
   }
 
-  /** Creates a new, empty file open for writing; it is committed (even empty) at its last release. */
-  long create(String key, Map<String, String> meta) throws IOException {
+  /**
+   * Creates a new, empty file open for writing; it is committed (even empty) at its last release, over
+   * {@code existing} (the object this mount last saw at the key, null if none) and nothing else.
+   */
+  long create(String key, Map<String, String> meta, ObjectInfo existing) throws IOException {
     LiveFile old = live.get(key);
+    ObjectInfo replaces = existing;
     if (old != null) {
-      settle(old);
+      replaces = settle(old);
     }
     LiveFile f = new LiveFile(key, null, meta);
+    f.replaces = replaces;
     synchronized (f) {
       startSessionLocked(f);
       f.handles++;
@@ -188,7 +194,9 @@ final class OpenFiles {
     Path p = staging.newFile();
     StagedUpload up;
     try {
-      up = engine.openStagedUpload(f.key, p, f.base);
+      // publish only over what the session started from: the base, or what a create replaces, or nothing
+      ObjectInfo over = f.base != null ? f.base : f.replaces;
+      up = engine.openStagedUpload(f.key, p, f.base, Map.of(), Expect.of(over));
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(p);
       throw e;

@@ -44,6 +44,8 @@ final class StagedUploadImpl implements StagedUpload {
   static final String BASE_KEY = "streamfs.base-key";
   static final String BASE_VERSION = "streamfs.base-version";
   static final String BASE_SIZE = "streamfs.base-size";
+  /** Operation metadata: what the key must hold for the completion to land ({@link #encode}). */
+  static final String EXPECT = "streamfs.expect";
   static final String USER_PREFIX = "user.";
   /**
    * Object metadata naming the operation that published it: a completion refused as a conflict checks it, so
@@ -71,6 +73,8 @@ final class StagedUploadImpl implements StagedUpload {
   private final StagedUploads owner;
   private final Path staging;
   private final ObjectInfo base;
+  /** What the key must hold when the object lands: the base, or nothing for a new file, or anything. */
+  private final Expect expect;
   private final long chunkSize;
   private final Map<String, String> initialMeta;
   private final Semaphore queue;
@@ -89,8 +93,9 @@ final class StagedUploadImpl implements StagedUpload {
   private int hashed;
 
   StagedUploadImpl(EngineContext ctx, Saga saga, StagedUploads owner, StreamingOperation op, Path staging,
-      ObjectInfo base, Map<String, String> initialMeta) {
+      ObjectInfo base, Map<String, String> initialMeta, Expect expect) {
     this.ctx = ctx;
+    this.expect = expect;
     this.saga = saga;
     this.owner = owner;
     this.op = op;
@@ -479,7 +484,6 @@ final class StagedUploadImpl implements StagedUpload {
     StreamingOperation o = op();
     ChunkLayout layout = new ChunkLayout(o.totalSizeBytes(), chunkSize);
     Map<String, String> meta = finalMetadata();
-    Expect expect = Expect.of(base);
     synchronized (this) {
       op = op.withStatus(OperationStatus.IN_PROGRESS);
       ctx.catalog.putOperation(op);
@@ -564,7 +568,15 @@ final class StagedUploadImpl implements StagedUpload {
       return ctx.retry.run("complete upload of " + key(), () -> ctx.store.completeUpload(key(), id, parts,
           expect));
     } catch (StoreException e) {
-      return ownOrConflict(e, layout, meta, null);
+      ObjectInfo own = ownOrConflict(e, layout, meta, null);
+      // this upload's bytes are already the object (an earlier upload of this operation landed): drop it
+      try {
+        ctx.store.abortUpload(key(), id);
+        saga.forgetUpload(operationId(), id);
+      } catch (IOException again) {
+        LOG.debug("{}: upload {} not needed, abort failed: {}", key(), id, again.toString());
+      }
+      return own;
     }
   }
 
@@ -622,7 +634,7 @@ final class StagedUploadImpl implements StagedUpload {
    */
   private ConflictException conflict(ObjectInfo now, ChunkLayout layout, Map<String, String> meta, byte[] small,
       IOException cause) {
-    String from = base == null ? "no object (a new file)" : "version " + base.version();
+    String from = expect.isAbsent() ? "no object (a new file)" : "version " + expect.version();
     String to = now == null ? "no object (removed)" : "version " + now.version();
     String what = "conflict: another writer changed " + key() + " from " + from + " to " + to
         + " while it was being written here";
@@ -721,6 +733,19 @@ final class StagedUploadImpl implements StagedUpload {
       }
       throw e;
     }
+  }
+
+  /** {@code any}, {@code absent} or {@code version:V}, as kept in the operation's metadata. */
+  static String encode(Expect e) {
+    return e.isAny() ? "any" : e.isAbsent() ? "absent" : "version:" + e.version();
+  }
+
+  /** The inverse of {@link #encode}; an operation recorded before conditions existed completes as before. */
+  static Expect decode(String s) {
+    if (s == null || s.equals("any")) {
+      return Expect.ANY;
+    }
+    return s.equals("absent") ? Expect.ABSENT : Expect.version(s.substring("version:".length()));
   }
 
   /** Most bytes {@link #wholeSha} reads again to finish the whole-file checksum of a file written out of order. */

@@ -21,6 +21,7 @@ import org.streamfs.model.ChunkMetadataCorruptException;
 import org.streamfs.model.OperationKind;
 import org.streamfs.model.OperationStatus;
 import org.streamfs.model.StreamingOperation;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.store.StoreException;
@@ -348,7 +349,17 @@ public final class StreamingManager implements AutoCloseable {
    */
   public StagedUpload openStagedUpload(String key, Path stagingFile, ObjectInfo base,
       Map<String, String> initialMetadata) throws IOException {
-    return staged.open(key, stagingFile, base, initialMetadata);
+    return staged.open(key, stagingFile, base, initialMetadata, Expect.ANY);
+  }
+
+  /**
+   * As {@link #openStagedUpload(String, Path, ObjectInfo, Map)}, published only if the key holds what
+   * {@code expect} says at completion (the mount: the version the session started from, or nothing for a new
+   * file); when it does not, the upload ends in a {@link ConflictException} ({@link #onConflict}).
+   */
+  public StagedUpload openStagedUpload(String key, Path stagingFile, ObjectInfo base,
+      Map<String, String> initialMetadata, Expect expect) throws IOException {
+    return staged.open(key, stagingFile, base, initialMetadata, expect);
   }
 
   /**
@@ -365,7 +376,7 @@ public final class StreamingManager implements AutoCloseable {
   }
 
   public StagedUpload openStagedUpload(String key, Path stagingFile, ObjectInfo base) throws IOException {
-    return staged.open(key, stagingFile, base, Map.of());
+    return staged.open(key, stagingFile, base, Map.of(), Expect.ANY);
   }
 
   /** The completion still pending for {@code key} (a committed staged upload), or null. */

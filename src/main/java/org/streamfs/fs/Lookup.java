@@ -62,6 +62,7 @@ final class Lookup {
       cache.put(key, dir);
       return Optional.of(dir);
     }
+    cache.remove(key); // an expired entry of an object gone from the store is no longer "last seen"
     return Optional.empty();
   }
 

@@ -604,9 +604,14 @@ final class StagedUploadImpl implements StagedUpload {
    */
   private IOException conflictIfBaseGone(StoreException e, ChunkLayout layout, Map<String, String> meta,
       byte[] small) throws IOException {
-    if (base == null || (e.kind() != StoreException.Kind.PRECONDITION_FAILED
+    if (base == null || expect.isAny() || (e.kind() != StoreException.Kind.PRECONDITION_FAILED
         && e.kind() != StoreException.Kind.NOT_FOUND)) {
       return e;
+    }
+    synchronized (this) {
+      if (aborted) {
+        return e; // a cancelled upload stays cancelled
+      }
     }
     ObjectInfo now = current(base.key());
     if (now != null && now.version().equals(base.version())) {

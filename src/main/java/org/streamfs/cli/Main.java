@@ -82,7 +82,7 @@ public final class Main implements Runnable {
         case ACCESS_DENIED, TRANSIENT -> ExitCodes.STORE;
         case INVALID_KEY -> ExitCodes.USAGE;
         case CHECKSUM -> ExitCodes.CHECKSUM;
-        case PRECONDITION_FAILED, NO_SPACE, PERMANENT -> ExitCodes.TRANSFER_FAILED;
+        case PRECONDITION_FAILED, CONFLICT, NO_SPACE, PERMANENT -> ExitCodes.TRANSFER_FAILED;
       };
     }
     if (ex instanceof SagaRollbackRequiredException || ex instanceof StreamingTimeoutException

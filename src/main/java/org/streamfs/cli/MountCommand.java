@@ -68,6 +68,9 @@ public final class MountCommand implements Callable<Integer> {
   String retentionDays;
   @Option(names = "--test-upkeep-seconds", hidden = true, description = "test only: run the upkeep this often")
   long testUpkeepSeconds;
+  @Option(names = "--on-conflict", description = "a write another writer beat to the file: copy (saved next to"
+      + " it as NAME.conflict-HOST-TIME.EXT, default) or fail (not published; kept for streamfs recover)")
+  String onConflict;
   @Option(names = "--compress", description = "compress each chunk: zstd 1-22, deflate 1-9 (0 = off)")
   String compress;
   @Option(names = "--compress-codec", description = "zstd (default) or deflate")
@@ -129,7 +132,7 @@ public final class MountCommand implements Callable<Integer> {
         cfg.chunkSize().orElse(8L << 20), cfg.parallel().orElse(4), cfg.cacheMaxSize().orElse(2L << 30),
         cfg.maxDirty().orElse(1L << 30), fuseOpts, singleThreaded, testReadLatencyMs, cfg.stopTimeout(), codec,
         cfg.retentionDays(), testUpkeepSeconds > 0 ? Duration.ofSeconds(testUpkeepSeconds) : UPKEEP_EVERY,
-        cfg.writeBackDelay());
+        cfg.writeBackDelay(), cfg.onConflict());
     if (cfg.foreground()) {
       return foreground(settings, cfg.logLevel().orElse("info"));
     }

@@ -50,7 +50,8 @@ final class MountDaemon {
   /** Everything a mount needs, resolved. */
   record Settings(String store, Path mountpoint, Path stateDir, long chunkSize, int parallel, long cacheMaxSize,
       long maxDirty, List<String> fuseOptions, boolean singleThreaded, long testReadLatencyMillis,
-      Duration stopTimeout, CodecOptions codec, int retentionDays, Duration upkeepEvery, Duration writeBackDelay) {}
+      Duration stopTimeout, CodecOptions codec, int retentionDays, Duration upkeepEvery, Duration writeBackDelay,
+      org.streamfs.transfer.OnConflict onConflict) {}
 
   private static long uploadedBytes(StreamingManager engine, String operationId) {
     try {
@@ -133,6 +134,7 @@ final class MountDaemon {
     }
     Catalog catalog = Catalog.open(s.stateDir().resolve("catalog"));
     StreamingManager engine = new StreamingManager(store, catalog, cb.build());
+    engine.onConflict(s.onConflict());
     Staging staging = new Staging(s.stateDir().resolve("staging"), s.maxDirty());
     engine.addCompletionListener(op -> staging.release(op.operationId()));
     List<StreamingOperation> recovered = engine.recoverStagedUploads();

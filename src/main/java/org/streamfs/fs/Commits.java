@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streamfs.staging.StagedFile;
 import org.streamfs.store.ObjectInfo;
+import org.streamfs.transfer.ConflictException;
 import org.streamfs.transfer.Namespace;
 
 /**
@@ -84,7 +85,8 @@ final class Commits {
     upload.whenComplete((info, err) -> {
       try {
         ObjectInfo result = finished(f, s, settled, info, err);
-        if (err == null) {
+        if (err == null || copied(err) != null) {
+          // a conflict whose bytes went to a conflict copy is no failure of fsync: they are in the store
           settled.complete(result);
         } else {
           settled.completeExceptionally(err);
@@ -125,9 +127,20 @@ final class Commits {
         if (!f.unlinked) {
           lookup.remember(f.key, f.base);
         }
+      } else if (unwrap(err) instanceof ConflictException c) {
+        // another writer replaced the file first: the file now shows the store's version (never a mix);
+        // these bytes went to a conflict copy (the file's status says where), or stay staged and fail
+        f.base = c.current();
+        if (c.current() != null) {
+          f.meta = new HashMap<>(c.current().metadata());
+          f.meta.keySet().removeIf(k -> k.startsWith("streamfs-"));
+        }
+        f.metaAfterCommit = false;
+        f.conflict = c.getMessage();
+        f.failure = c.copy() != null ? null : c;
+        lookup.invalidate(f.key);
       } else {
-        Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-            ? err.getCause() : err;
+        Throwable c = unwrap(err);
         f.failure = c instanceof IOException io ? io : new IOException(c.toString(), c);
         if (c instanceof java.io.InterruptedIOException) {
           // the daemon is stopping: the engine keeps the upload for the next mount, which resumes it
@@ -157,6 +170,16 @@ final class Commits {
       forget.accept(f);
       return f.base;
     }
+  }
+
+  private static Throwable unwrap(Throwable err) {
+    return err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause()
+        : err;
+  }
+
+  /** The conflict {@code err} is, if its bytes were published as a conflict copy; else null. */
+  private static ConflictException copied(Throwable err) {
+    return err != null && unwrap(err) instanceof ConflictException c && c.copy() != null ? c : null;
   }
 
   static <T> T await(CompletableFuture<T> f) throws IOException {

@@ -109,6 +109,8 @@ public final class Errno {
       case TRANSIENT -> EIO;
       case CHECKSUM -> EIO;
       case PRECONDITION_FAILED -> ESTALE;
+      // a write the store refused because another writer replaced the version it started from
+      case CONFLICT -> EIO;
       case ACCESS_DENIED -> EACCES;
       case NO_SPACE -> ENOSPC;
       case INVALID_KEY -> EINVAL;

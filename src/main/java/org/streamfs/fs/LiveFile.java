@@ -16,6 +16,11 @@ import org.streamfs.store.ObjectInfo;
 final class LiveFile {
   String key;
   ObjectInfo base;
+  /**
+   * For a file created here (no base): the stored object the create replaces, as this mount last saw it
+   * (the kernel thought the name free), or null if none. Its first commit lands only on that, or on nothing.
+   */
+  ObjectInfo replaces;
   StagedFile staged;
   CompletableFuture<ObjectInfo> committing;
   /** The staged file whose commit is in flight (kept readable until the store holds the object). */
@@ -37,6 +42,11 @@ final class LiveFile {
   /** Metadata changed while a commit was in flight: store it once the object exists. */
   boolean metaAfterCommit;
   IOException failure;
+  /**
+   * The last commit lost a race to another writer (see {@code ConflictException}): what happened, shown by
+   * the status attribute until the next write session.
+   */
+  String conflict;
   /** A write failed for lack of local disk: the session was rolled back; writers get this until released. */
   IOException poisoned;
   /**
@@ -82,6 +92,9 @@ final class LiveFile {
     }
     if (failure != null) {
       return "failed: " + failure.getMessage();
+    }
+    if (conflict != null) {
+      return conflict;
     }
     return base == null ? "new" : "stored";
   }

@@ -62,7 +62,14 @@ final class Lookup {
       cache.put(key, dir);
       return Optional.of(dir);
     }
+    cache.remove(key); // an expired entry of an object gone from the store is no longer "last seen"
     return Optional.empty();
+  }
+
+  /** The object this mount last saw at {@code key} (cached, even expired; no store call), or null. */
+  ObjectInfo lastSeen(String key) {
+    Entry e = cache.get(key);
+    return e == null || e.attr().isDirectory() ? null : e.object();
   }
 
   /** The stored entry, or ENOENT. */

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import org.streamfs.cache.ObjectReader;
 import org.streamfs.staging.StagedFile;
 import org.streamfs.staging.Staging;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.transfer.StagedUpload;
 import org.streamfs.transfer.StreamingManager;
@@ -99,13 +100,18 @@ final class OpenFiles {
     return out;
   }
 
-  /** Creates a new, empty file open for writing; it is committed (even empty) at its last release. */
-  long create(String key, Map<String, String> meta) throws IOException {
+  /**
+   * Creates a new, empty file open for writing; it is committed (even empty) at its last release, over
+   * {@code existing} (the object this mount last saw at the key, null if none) and nothing else.
+   */
+  long create(String key, Map<String, String> meta, ObjectInfo existing) throws IOException {
     LiveFile old = live.get(key);
+    ObjectInfo replaces = existing;
     if (old != null) {
-      settle(old);
+      replaces = settle(old);
     }
     LiveFile f = new LiveFile(key, null, meta);
+    f.replaces = replaces;
     synchronized (f) {
       startSessionLocked(f);
       f.handles++;
@@ -198,7 +204,9 @@ final class OpenFiles {
     Path p = staging.newFile();
     StagedUpload up;
     try {
-      up = engine.openStagedUpload(f.key, p, f.base);
+      // publish only over what the session started from: the base, or what a create replaces, or nothing
+      ObjectInfo over = f.base != null ? f.base : f.replaces;
+      up = engine.openStagedUpload(f.key, p, f.base, Map.of(), Expect.of(over));
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(p);
       throw e;
@@ -208,6 +216,7 @@ final class OpenFiles {
     f.sealed = false;
     f.sealedOnce = false;
     f.failure = null;
+    f.conflict = null;
   }
 
   private void readBase(ObjectInfo base, long offset, ByteBuffer dst) throws IOException {
@@ -552,7 +561,35 @@ final class OpenFiles {
 
   void forgetIfIdleLocked(LiveFile f) {
     if (!f.busy()) {
+      if (f.conflict != null && !f.unlinked) {
+        synchronized (conflicts) {
+          conflicts.put(f.key, new Conflict(f.conflict, f.base == null ? null : f.base.version()));
+        }
+      }
       live.remove(f.key, f);
+    }
+  }
+
+  /** A lost race recorded when its file left the table: shown as its status while the winner is stored. */
+  private record Conflict(String message, String winner) {}
+
+  private final Map<String, Conflict> conflicts = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Conflict> eldest) {
+      return size() > 1024;
+    }
+  };
+
+  /**
+   * The conflict message of the last write of {@code key} here, if it lost a race and the store still
+   * holds the version that won ({@code stored}); else null.
+   */
+  String recentConflict(String key, String stored) {
+    synchronized (conflicts) {
+      Conflict c = conflicts.get(key);
+      return c != null && java.util.Objects.equals(c.winner(), stored) ? c.message() : null;
     }
   }
 

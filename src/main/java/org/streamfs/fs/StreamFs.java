@@ -138,7 +138,9 @@ public final class StreamFs {
   public long create(String path, int mode, long uid, long gid) throws IOException {
     String key = checkedKey(path);
     names.parentDir(path, key);
-    long fh = files.create(key, Meta.create(Attr.S_IFREG | (mode & 07777), uid, gid));
+    // the kernel believed the name free; if this mount last saw an object there, the create replaces that
+    // one (as open with O_TRUNC would have) and no other writer's
+    long fh = files.create(key, Meta.create(Attr.S_IFREG | (mode & 07777), uid, gid), lookup.lastSeen(key));
     lookup.invalidate(key);
     dirTimes.touchParentOf(key);
     return fh;
@@ -479,6 +481,10 @@ public final class StreamFs {
 
   LiveFile live(String key) {
     return files.get(key);
+  }
+
+  OpenFiles files() {
+    return files;
   }
 
   /**

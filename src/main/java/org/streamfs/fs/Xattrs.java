@@ -131,7 +131,8 @@ final class Xattrs {
       }
       stored = e.object();
       if (name.equals("status")) {
-        return "stored";
+        String conflict = fs.files().recentConflict(key, stored.version());
+        return conflict != null ? conflict : "stored";
       }
       if (name.equals("progress")) {
         return stored.size() + "/" + stored.size() + " bytes (100%)";

@@ -95,7 +95,15 @@ public interface ObjectStore extends Closeable {
   }
 
   /** Stores a small object whole and atomically (directory markers, symlinks, small files). */
-  ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException;
+  default ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
+    return put(key, data, metadata, Expect.ANY);
+  }
+
+  /**
+   * As {@link #put(String, byte[], Map)}, only if the key holds what {@code expect} says when the object
+   * lands; CONFLICT (nothing written) if not. Implementations and decorators override this one.
+   */
+  ObjectInfo put(String key, byte[] data, Map<String, String> metadata, Expect expect) throws StoreException;
 
   /** Starts a multipart upload; the metadata is given to the object at completion. */
   String beginUpload(String key, Map<String, String> metadata) throws StoreException;
@@ -120,7 +128,17 @@ public interface ObjectStore extends Closeable {
    * {@link StoreLimits#minPartSize()}); parts not named are discarded. A previous object at the key is
    * replaced only now.
    */
-  ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts) throws StoreException;
+  default ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
+    return completeUpload(key, uploadId, parts, Expect.ANY);
+  }
+
+  /**
+   * As {@link #completeUpload(String, String, List)}, only if the key holds what {@code expect} says when the
+   * object appears; CONFLICT if not, with nothing published and the upload kept (the caller aborts it).
+   * Implementations and decorators override this one.
+   */
+  ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts, Expect expect)
+      throws StoreException;
 
   /** Discards an upload and its parts; the object at the key (if any) is untouched. Idempotent. */
   void abortUpload(String key, String uploadId) throws StoreException;

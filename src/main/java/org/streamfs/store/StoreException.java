@@ -18,8 +18,13 @@ public class StoreException extends IOException {
     TRANSIENT,
     /** The bytes the store received did not match the checksum sent with them. Retryable. */
     CHECKSUM,
-    /** A conditional request failed: the object changed since it was pinned. */
+    /** A conditional read failed: the object changed since it was pinned. */
     PRECONDITION_FAILED,
+    /**
+     * A conditional write ({@link Expect}) found another version at the key, or an object where none was
+     * expected: nothing was written. Never retried: the caller decides (a conflict copy, or a failure).
+     */
+    CONFLICT,
     /** Wrong credentials or no permission. */
     ACCESS_DENIED,
     /** The store (or local disk) is full. */

@@ -38,6 +38,10 @@ final class EngineContext implements AutoCloseable {
   final ExecutorService uploadCallPool;
   final Retrier retry;
   final Manifests manifests;
+  /** What a staged upload whose base another writer replaced does (see {@link OnConflict}). */
+  volatile OnConflict onConflict = OnConflict.COPY;
+  /** This machine's short host name, for conflict copies' names. */
+  volatile String host = ConflictNames.shortHost();
   /** Operations running in this process: id → cancel flag holder. */
   final Map<String, Running> running = new ConcurrentHashMap<>();
   private final List<Consumer<StreamingOperation>> listeners = new CopyOnWriteArrayList<>();

@@ -34,6 +34,12 @@ final class Saga {
         null, Instant.now()));
   }
 
+  /** As {@link #recordAbortUpload(StreamingOperation, String)} for an upload at another key (a conflict copy). */
+  void recordAbortUpload(String operationId, String key, String uploadId) {
+    ctx.catalog.addSagaStep(new SagaStep(operationId, 0, SagaStep.Action.ABORT_UPLOAD, key, uploadId, null,
+        Instant.now()));
+  }
+
   void recordPartialFile(StreamingOperation op, Path partial) {
     ctx.catalog.addSagaStep(new SagaStep(op.operationId(), 0, SagaStep.Action.DELETE_LOCAL_PARTIAL, op.key(),
         null, partial.toString(), Instant.now()));

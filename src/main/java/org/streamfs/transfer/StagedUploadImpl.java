@@ -22,9 +22,11 @@ import org.streamfs.model.ChunkMetadata;
 import org.streamfs.model.OperationStatus;
 import org.streamfs.model.Sha256;
 import org.streamfs.model.StreamingOperation;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.PartReceipt;
 import org.streamfs.store.StoreException;
+import org.streamfs.store.StoreKeys;
 
 /**
  * One staged upload (see {@link StagedUpload}). Chunk state lives here, guarded by {@code this}: a
@@ -47,7 +49,17 @@ final class StagedUploadImpl implements StagedUpload {
    * have changed since the close, so a resume takes its size from the staged file.
    */
   static final String SEALED = "streamfs.sealed";
+  /** Operation metadata: what the key must hold for the completion to land ({@link #encode}). */
+  static final String EXPECT = "streamfs.expect";
   static final String USER_PREFIX = "user.";
+  /**
+   * Object metadata naming the operation that published it: a completion refused as a conflict checks it, so
+   * that its own earlier attempt (whose answer was lost, or which landed just before a crash) is not taken
+   * for another writer's.
+   */
+  static final String META_WRITER = "streamfs-writer";
+  /** Operation metadata: the key this write was published under instead, after a conflict. */
+  static final String CONFLICT_COPY = "streamfs.conflict-copy";
 
   private static final class Chunk {
     int gen;
@@ -66,6 +78,8 @@ final class StagedUploadImpl implements StagedUpload {
   private final StagedUploads owner;
   private final Path staging;
   private final ObjectInfo base;
+  /** What the key must hold when the object lands: the base, or nothing for a new file, or anything. */
+  private final Expect expect;
   private final long chunkSize;
   private final Map<String, String> initialMeta;
   private final Semaphore queue;
@@ -84,8 +98,9 @@ final class StagedUploadImpl implements StagedUpload {
   private int hashed;
 
   StagedUploadImpl(EngineContext ctx, Saga saga, StagedUploads owner, StreamingOperation op, Path staging,
-      ObjectInfo base, Map<String, String> initialMeta) {
+      ObjectInfo base, Map<String, String> initialMeta, Expect expect) {
     this.ctx = ctx;
+    this.expect = expect;
     this.saga = saga;
     this.owner = owner;
     this.op = op;
@@ -384,6 +399,7 @@ final class StagedUploadImpl implements StagedUpload {
       String key = key();
       Map<String, String> meta = new LinkedHashMap<>(initialMeta);
       meta.put(FileUploader.META_CHUNK, Long.toString(chunkSize));
+      meta.put(META_WRITER, op.operationId());
       uploadId = ctx.retry.run("begin upload of " + key, () -> ctx.store.beginUpload(key, meta));
       op = op.withUploadId(uploadId);
       ctx.catalog.putOperation(op);
@@ -485,7 +501,12 @@ final class StagedUploadImpl implements StagedUpload {
     return m;
   }
 
-  /** Completes the upload (runs on the completion pool). */
+  /**
+   * Completes the upload (runs on the completion pool), on condition that the store still holds the base
+   * version this session started from (or still holds nothing, for a new file). When another writer got
+   * there first, the store refuses and this throws a {@link ConflictException}: with on-conflict copy, after
+   * publishing these bytes as a conflict copy next to the winner; with fail, leaving them staged.
+   */
   ObjectInfo completeNow(Map<Integer, PartReceipt> remote) throws IOException {
     StreamingOperation o = op();
     ChunkLayout layout = new ChunkLayout(o.totalSizeBytes(), chunkSize);
@@ -498,11 +519,21 @@ final class StagedUploadImpl implements StagedUpload {
     ObjectInfo info;
     List<String> shas = new ArrayList<>();
     if (layout.chunkCount() <= 1) {
-      byte[] data = readSmall(layout);
+      byte[] data;
+      try {
+        data = readSmall(layout);
+      } catch (StoreException e) {
+        throw conflictIfBaseGone(e, layout, meta, null);
+      }
       shas.add(Sha256.hex(Sha256.digest(data)));
       Map<String, String> m = new LinkedHashMap<>(meta);
       m.put(FileUploader.META_SHA256, shas.get(0));
-      info = ctx.retry.run("put " + key(), () -> ctx.store.put(key(), data, m));
+      m.put(META_WRITER, o.operationId());
+      try {
+        info = ctx.retry.run("put " + key(), () -> ctx.store.put(key(), data, m, expect));
+      } catch (StoreException e) {
+        info = ownOrConflict(e, layout, meta, data);
+      }
       String id;
       synchronized (this) {
         id = uploadId;
@@ -515,28 +546,34 @@ final class StagedUploadImpl implements StagedUpload {
       }
     } else {
       String id = ensureUploadId();
-      List<PartReceipt> parts = sendRemaining(layout, id, remote, shas);
       try {
-        info = complete(id, parts);
-      } catch (StoreException e) {
-        synchronized (this) {
-          if (e.kind() != StoreException.Kind.NOT_FOUND || aborted) {
-            throw e; // a cancelled upload stays cancelled
+        List<PartReceipt> parts = sendRemaining(layout, id, remote, shas);
+        try {
+          info = complete(id, parts, expect, layout, meta);
+        } catch (StoreException e) {
+          synchronized (this) {
+            if (e.kind() != StoreException.Kind.NOT_FOUND || aborted) {
+              throw e; // a cancelled upload stays cancelled
+            }
           }
+          // the upload is gone: typically a completion that went through but whose reply was lost, so the
+          // retry found nothing to complete. The staged file is whole: send it again under a new upload.
+          LOG.info("upload {} of {} is gone from the store at completion; sending the staged file again", id,
+              key());
+          forgetUpload();
+          id = ensureUploadId();
+          shas.clear();
+          info = complete(id, sendRemaining(layout, id, Map.of(), shas), expect, layout, meta);
         }
-        // the upload is gone: typically a completion that went through but whose reply was lost, so the
-        // retry found nothing to complete. The staged file is whole: send it again under a new upload.
-        LOG.info("upload {} of {} is gone from the store at completion; sending the staged file again", id,
-            key());
-        forgetUpload();
-        id = ensureUploadId();
-        shas.clear();
-        info = complete(id, sendRemaining(layout, id, Map.of(), shas));
+      } catch (StoreException e) {
+        throw conflictIfBaseGone(e, layout, meta, null);
       }
       saga.forgetUpload(o.operationId(), id);
       if (!meta.equals(initialMeta) && !meta.isEmpty()) {
         ObjectInfo done = info;
-        info = ctx.retry.run("update metadata of " + key(), () -> ctx.store.updateMetadata(key(), meta));
+        Map<String, String> m = new LinkedHashMap<>(meta);
+        m.put(META_WRITER, o.operationId());
+        info = ctx.retry.run("update metadata of " + key(), () -> ctx.store.updateMetadata(key(), m));
         LOG.debug("{}: metadata changed while writing; updated {} -> {}", key(), done.version(), info.version());
       }
     }
@@ -552,8 +589,195 @@ final class StagedUploadImpl implements StagedUpload {
     return info;
   }
 
-  private ObjectInfo complete(String id, List<PartReceipt> parts) throws IOException {
-    return ctx.retry.run("complete upload of " + key(), () -> ctx.store.completeUpload(key(), id, parts));
+  private ObjectInfo complete(String id, List<PartReceipt> parts, Expect expect, ChunkLayout layout,
+      Map<String, String> meta) throws IOException {
+    try {
+      return ctx.retry.run("complete upload of " + key(), () -> ctx.store.completeUpload(key(), id, parts,
+          expect));
+    } catch (StoreException e) {
+      ObjectInfo own = ownOrConflict(e, layout, meta, null);
+      // this upload's bytes are already the object (an earlier upload of this operation landed): drop it
+      try {
+        ctx.store.abortUpload(key(), id);
+        saga.forgetUpload(operationId(), id);
+      } catch (IOException again) {
+        LOG.debug("{}: upload {} not needed, abort failed: {}", key(), id, again.toString());
+      }
+      return own;
+    }
+  }
+
+  /**
+   * A publish was refused ({@code e}): if the key holds this operation's own object (an earlier attempt
+   * landed), that is the result; a CONFLICT otherwise becomes a {@link ConflictException}; any other
+   * failure is rethrown.
+   */
+  private ObjectInfo ownOrConflict(StoreException e, ChunkLayout layout, Map<String, String> meta, byte[] small)
+      throws IOException {
+    if (e.kind() != StoreException.Kind.CONFLICT) {
+      throw e;
+    }
+    ObjectInfo now = current(key());
+    if (now != null && operationId().equals(now.metadata().get(META_WRITER))) {
+      LOG.info("{}: an earlier attempt of this upload had already landed (version {})", key(), now.version());
+      return now;
+    }
+    throw conflict(now, layout, meta, small, e);
+  }
+
+  /**
+   * Reading or copying from the base failed ({@code e}): if the base version is no longer what the key
+   * holds, another writer replaced it and this is a conflict; else {@code e} is rethrown.
+   */
+  private IOException conflictIfBaseGone(StoreException e, ChunkLayout layout, Map<String, String> meta,
+      byte[] small) throws IOException {
+    if (base == null || expect.isAny() || (e.kind() != StoreException.Kind.PRECONDITION_FAILED
+        && e.kind() != StoreException.Kind.NOT_FOUND)) {
+      return e;
+    }
+    synchronized (this) {
+      if (aborted) {
+        return e; // a cancelled upload stays cancelled
+      }
+    }
+    ObjectInfo now = current(base.key());
+    if (now != null && now.version().equals(base.version())) {
+      return e;
+    }
+    return conflict(now, layout, meta, small, e);
+  }
+
+  private ObjectInfo current(String key) throws StoreException {
+    try {
+      return ctx.retry.run("stat " + key, () -> ctx.store.stat(key));
+    } catch (StoreException e) {
+      if (e.kind() == StoreException.Kind.NOT_FOUND) {
+        return null;
+      }
+      throw e;
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Kind.TRANSIENT, key, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Another writer replaced the base (the key now holds {@code now}, null if nothing): publishes this
+   * session's bytes as a conflict copy (on-conflict copy) or leaves them staged, and says so in the log.
+   */
+  private ConflictException conflict(ObjectInfo now, ChunkLayout layout, Map<String, String> meta, byte[] small,
+      IOException cause) {
+    String from = expect.isAbsent() ? "no object (a new file)" : "version " + expect.version();
+    String to = now == null ? "no object (removed)" : "version " + now.version();
+    String what = "conflict: another writer changed " + key() + " from " + from + " to " + to
+        + " while it was being written here";
+    if (ctx.onConflict == OnConflict.COPY) {
+      try {
+        ObjectInfo copy = publishCopy(layout, meta, small);
+        if (copy != null) {
+          LOG.warn("{}; this write (operation {}) is saved as {} (version {}), the store keeps the other"
+              + " writer's {} at {}", what, operationId(), copy.key(), copy.version(), to, key());
+          return new ConflictException(key(), now, copy, what + "; this write is saved as " + copy.key(), cause);
+        }
+        what += "; no conflict copy could be made (chunks not written here were in the replaced version,"
+            + " which the store no longer has)";
+      } catch (IOException | RuntimeException e) {
+        what += "; the conflict copy failed: " + e.getMessage();
+      }
+    }
+    LOG.warn("{}; this write (operation {}) is not published, its staged bytes are kept: 'streamfs recover {}"
+        + " DEST'", what, operationId(), operationId());
+    return new ConflictException(key(), now, null, what, cause);
+  }
+
+  /**
+   * Publishes the staged file under a conflict name next to the key (never over an existing object); null
+   * when some chunk would have to come from the base version, which is gone.
+   */
+  private ObjectInfo publishCopy(ChunkLayout layout, Map<String, String> meta, byte[] small) throws IOException {
+    synchronized (this) {
+      for (int i = 0; i < layout.chunkCount(); i++) {
+        if (!chunk(i).dirty && base != null && layout.offset(i) + layout.size(i) <= base.size()) {
+          return null;
+        }
+      }
+    }
+    Map<String, String> m = new LinkedHashMap<>(meta);
+    m.put(META_WRITER, operationId());
+    m.put(FileUploader.META_CHUNK, Long.toString(chunkSize));
+    for (int n = 1; ; n++) {
+      String copyKey = ConflictNames.copyKey(key(), ctx.host, java.time.Instant.now(), n);
+      StoreKeys.validate(copyKey, ctx.store.limits().maxKeyBytes());
+      try {
+        ObjectInfo copy;
+        if (layout.chunkCount() <= 1) {
+          byte[] data = small != null ? small : readSmall(layout);
+          m.put(FileUploader.META_SHA256, Sha256.hex(Sha256.digest(data)));
+          copy = ctx.retry.run("put " + copyKey, () -> ctx.store.put(copyKey, data, m, Expect.ABSENT));
+        } else {
+          copy = uploadCopy(copyKey, layout, m);
+        }
+        synchronized (this) {
+          Map<String, String> om = new LinkedHashMap<>(op.metadata());
+          om.put(CONFLICT_COPY, copy.key());
+          op = op.withMetadata(om);
+        }
+        return copy;
+      } catch (StoreException e) {
+        if (e.kind() != StoreException.Kind.CONFLICT || n >= 20) {
+          throw e;
+        }
+        // that name is taken (another conflict in the same second): the next one
+      }
+    }
+  }
+
+  /** Sends every chunk of the staged file as a new upload at {@code copyKey}, completed only onto nothing. */
+  private ObjectInfo uploadCopy(String copyKey, ChunkLayout layout, Map<String, String> m) throws IOException {
+    String id = ctx.retry.run("begin upload of " + copyKey, () -> ctx.store.beginUpload(copyKey, m));
+    saga.recordAbortUpload(operationId(), copyKey, id);
+    try {
+      List<PartReceipt> parts = new ArrayList<>();
+      ByteBuffer buf = owner.buffers().acquire();
+      try (FileChannel ch = FileChannel.open(staging, StandardOpenOption.READ)) {
+        for (int i = 0; i < layout.chunkCount(); i++) {
+          buf.clear().limit((int) layout.size(i));
+          FileUploader.readFully(ch, buf, layout.offset(i));
+          buf.flip();
+          byte[] digest = Sha256.digest(buf);
+          int part = i + 1;
+          PartReceipt r = ctx.retry.run("upload part " + part + " of " + copyKey,
+              () -> ctx.store.uploadPart(copyKey, id, part, buf, digest));
+          parts.add(new PartReceipt(r.partNumber(), layout.size(i), r.etag(), Sha256.hex(digest)));
+        }
+      } finally {
+        owner.buffers().release(buf);
+      }
+      ObjectInfo info = ctx.retry.run("complete upload of " + copyKey,
+          () -> ctx.store.completeUpload(copyKey, id, parts, Expect.ABSENT));
+      saga.forgetUpload(operationId(), id);
+      return info;
+    } catch (IOException | RuntimeException e) {
+      try {
+        ctx.store.abortUpload(copyKey, id);
+        saga.forgetUpload(operationId(), id);
+      } catch (IOException again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
+  }
+
+  /** {@code any}, {@code absent} or {@code version:V}, as kept in the operation's metadata. */
+  static String encode(Expect e) {
+    return e.isAny() ? "any" : e.isAbsent() ? "absent" : "version:" + e.version();
+  }
+
+  /** The inverse of {@link #encode}; an operation recorded before conditions existed completes as before. */
+  static Expect decode(String s) {
+    if (s == null || s.equals("any")) {
+      return Expect.ANY;
+    }
+    return s.equals("absent") ? Expect.ABSENT : Expect.version(s.substring("version:".length()));
   }
 
   /** Most bytes {@link #wholeSha} reads again to finish the whole-file checksum of a file written out of order. */
@@ -733,6 +957,26 @@ final class StagedUploadImpl implements StagedUpload {
       meta.put("version", info.version());
       done = op.withMetadata(meta).withChunksCompleted(op.chunksTotal())
           .withStatus(OperationStatus.COMPLETED, null);
+      op = done;
+    }
+    ctx.catalog.putOperationWithChunks(done, List.of());
+    saga.settle(done.operationId(), null);
+    Files.deleteIfExists(staging);
+  }
+
+  /**
+   * After a conflict whose bytes were published as a conflict copy: the operation is completed, its message
+   * says where the bytes went, the upload at the key is aborted (its saga step) and the staging file removed.
+   */
+  void completedAsCopy(ConflictException c) throws IOException {
+    StreamingOperation done;
+    synchronized (this) {
+      Map<String, String> meta = new LinkedHashMap<>(op.metadata());
+      meta.put(STAGE, "completed");
+      meta.put(CONFLICT_COPY, c.copy().key());
+      meta.put("version", c.copy().version());
+      done = op.withMetadata(meta).withChunksCompleted(op.chunksTotal())
+          .withStatus(OperationStatus.COMPLETED, c.getMessage());
       op = done;
     }
     ctx.catalog.putOperationWithChunks(done, List.of());

@@ -29,6 +29,7 @@ import org.streamfs.model.ChunkMetadata;
 import org.streamfs.model.OperationKind;
 import org.streamfs.model.OperationStatus;
 import org.streamfs.model.StreamingOperation;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.PartReceipt;
 import org.streamfs.store.StoreException;
@@ -76,7 +77,7 @@ final class StagedUploads {
     return b;
   }
 
-  StagedUpload open(String key, Path staging, ObjectInfo base, Map<String, String> initialMeta)
+  StagedUpload open(String key, Path staging, ObjectInfo base, Map<String, String> initialMeta, Expect expect)
       throws IOException {
     StoreKeys.validate(key, ctx.store.limits().maxKeyBytes());
     long chunk = chunkSize();
@@ -89,11 +90,13 @@ final class StagedUploads {
       meta.put(StagedUploadImpl.BASE_VERSION, base.version());
       meta.put(StagedUploadImpl.BASE_SIZE, Long.toString(base.size()));
     }
+    meta.put(StagedUploadImpl.EXPECT, StagedUploadImpl.encode(expect));
     StreamingOperation op = new StreamingOperation(EngineContext.newOperationId(), OperationKind.MOUNT_WRITE,
         staging.toAbsolutePath().toString(), key, 0, chunk, 0, 0, OperationStatus.IN_PROGRESS, now, now, null,
         meta, null, null, 0);
     ctx.catalog.putOperationWithChunks(op, List.of());
-    return new StagedUploadImpl(ctx, saga, this, op, staging, base, initialMeta == null ? Map.of() : initialMeta);
+    return new StagedUploadImpl(ctx, saga, this, op, staging, base, initialMeta == null ? Map.of() : initialMeta,
+        expect);
   }
 
   CompletableFuture<ObjectInfo> enqueueCompletion(StagedUploadImpl u) {
@@ -129,6 +132,21 @@ final class StagedUploads {
       u.completed(info);
       ctx.finished(u.op());
       out.complete(info);
+    } catch (ConflictException c) {
+      // lost the race to another writer: published as a conflict copy, or kept staged (on-conflict fail)
+      try {
+        if (c.copy() != null) {
+          u.completedAsCopy(c);
+          ctx.finished(u.op());
+        } else {
+          u.failed(c);
+          u.abort(c.getMessage());
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("recording the conflict of {} failed: {}", u.key(), e.toString());
+      } finally {
+        out.completeExceptionally(c);
+      }
     } catch (IOException | RuntimeException | Error e) {
       IOException io = e instanceof IOException x ? x : new IOException(e.toString(), e);
       if (closing) {
@@ -206,7 +224,8 @@ final class StagedUploads {
     }
     ObjectInfo base = baseOf(op);
     Map<String, String> initial = new HashMap<>();
-    StagedUploadImpl u = new StagedUploadImpl(ctx, saga, this, op, staging, base, initial);
+    StagedUploadImpl u = new StagedUploadImpl(ctx, saga, this, op, staging, base, initial,
+        StagedUploadImpl.decode(op.metadata().get(StagedUploadImpl.EXPECT)));
     u.restore(ctx.catalog.chunks(op.operationId()));
     Map<Integer, PartReceipt> remote = new HashMap<>();
     if (op.uploadId() != null) {

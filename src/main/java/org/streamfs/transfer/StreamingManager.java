@@ -21,6 +21,7 @@ import org.streamfs.model.ChunkMetadataCorruptException;
 import org.streamfs.model.OperationKind;
 import org.streamfs.model.OperationStatus;
 import org.streamfs.model.StreamingOperation;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.store.StoreException;
@@ -348,11 +349,34 @@ public final class StreamingManager implements AutoCloseable {
    */
   public StagedUpload openStagedUpload(String key, Path stagingFile, ObjectInfo base,
       Map<String, String> initialMetadata) throws IOException {
-    return staged.open(key, stagingFile, base, initialMetadata);
+    return staged.open(key, stagingFile, base, initialMetadata, Expect.ANY);
+  }
+
+  /**
+   * As {@link #openStagedUpload(String, Path, ObjectInfo, Map)}, published only if the key holds what
+   * {@code expect} says at completion (the mount: the version the session started from, or nothing for a new
+   * file); when it does not, the upload ends in a {@link ConflictException} ({@link #onConflict}).
+   */
+  public StagedUpload openStagedUpload(String key, Path stagingFile, ObjectInfo base,
+      Map<String, String> initialMetadata, Expect expect) throws IOException {
+    return staged.open(key, stagingFile, base, initialMetadata, expect);
+  }
+
+  /**
+   * What a staged upload does when another writer replaced its base version first: publish it as a
+   * conflict copy next to the winner (default) or fail, keeping its staged bytes.
+   */
+  public void onConflict(OnConflict mode) {
+    ctx.onConflict = java.util.Objects.requireNonNull(mode);
+  }
+
+  /** The host name conflict copies are named after (default: this machine's short host name). */
+  public void conflictHost(String host) {
+    ctx.host = ConflictNames.sanitize(host);
   }
 
   public StagedUpload openStagedUpload(String key, Path stagingFile, ObjectInfo base) throws IOException {
-    return staged.open(key, stagingFile, base, Map.of());
+    return staged.open(key, stagingFile, base, Map.of(), Expect.ANY);
   }
 
   /** The completion still pending for {@code key} (a committed staged upload), or null. */

@@ -40,13 +40,27 @@ final class FsFixture implements AutoCloseable {
 
   /** The same over {@code wrap(local store)}, e.g. a FaultyStore that fails the Nth call. */
   FsFixture(Path root, long chunkSize, long maxDirty, UnaryOperator<ObjectStore> wrap) throws IOException {
-    this(root, chunkSize, maxDirty, wrap, 0);
+    this(root.resolve("store"), root, chunkSize, maxDirty, wrap, 0);
   }
 
   /** The same with a write-back delay ({@link StreamFs.Options#writeBackMillis}). */
   FsFixture(Path root, long chunkSize, long maxDirty, UnaryOperator<ObjectStore> wrap, long writeBackMillis)
       throws IOException {
-    storeDir = root.resolve("store");
+    this(root.resolve("store"), root, chunkSize, maxDirty, wrap, writeBackMillis);
+  }
+
+  /**
+   * A stack over the local store in {@code storeDir} with its state under {@code root}/state: two of them
+   * over one store directory are two mounts (two machines) sharing a store.
+   */
+  FsFixture(Path storeDir, Path root, long chunkSize, long maxDirty, UnaryOperator<ObjectStore> wrap)
+      throws IOException {
+    this(storeDir, root, chunkSize, maxDirty, wrap, 0);
+  }
+
+  FsFixture(Path storeDir, Path root, long chunkSize, long maxDirty, UnaryOperator<ObjectStore> wrap,
+      long writeBackMillis) throws IOException {
+    this.storeDir = storeDir;
     ObjectStore local = LocalStore.open(storeDir, true);
     store = new MeteredStore(wrap.apply(local));
     catalog = Catalog.open(root.resolve("state/catalog"));

@@ -25,7 +25,12 @@ final class Mounted implements AutoCloseable {
   private Process process;
 
   Mounted(Path root, String... extraArgs) throws IOException {
-    this.store = Files.createDirectories(root.resolve("store"));
+    this(root, root.resolve("store"), extraArgs);
+  }
+
+  /** A mount of the store directory {@code store} (which another mount may share), its state under root. */
+  Mounted(Path root, Path store, String... extraArgs) throws IOException {
+    this.store = Files.createDirectories(store);
     this.state = root.resolve("state");
     this.mnt = root.resolve("mnt");
     try {

@@ -377,4 +377,28 @@ class LocalStoreTest extends ObjectStoreContract {
         .start();
     return p.waitFor() == 0;
   }
+
+  @Test
+  void aPublishWaitsForAnotherProcessHoldingThePublishLock() throws Exception {
+    store.put("k", new byte[] {1}, Map.of());
+    // another process (a second daemon on this store) holds the lock for a while: POSIX fcntl locks, as
+    // FileChannel.lock takes them
+    Process other = new ProcessBuilder("python3", "-c", "import fcntl, sys, time\n"
+        + "f = open(sys.argv[1], 'a')\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\n"
+        + "time.sleep(1.5)\n", root.resolve(".streamfs-publish.lock").toString()).start();
+    try {
+      assertEquals("locked", new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream()))
+          .readLine());
+      long t0 = System.nanoTime();
+      ObjectInfo v = store.put("k", new byte[] {2}, Map.of(), Expect.ANY);
+      long waited = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(waited >= 800, "the publish did not wait for the other process's lock: " + waited + " ms");
+      assertEquals(v.version(), store.stat("k").version());
+    } finally {
+      other.destroyForcibly();
+      other.waitFor();
+    }
+    assertFalse(store.list("", "/").objects().stream().anyMatch(o -> o.key().contains("publish")),
+        "the lock file is not an object");
+  }
 }

@@ -615,4 +615,160 @@ public abstract class ObjectStoreContract {
     assertEquals(List.of(base + "dir with space/"), store.list(base, "/").commonPrefixes());
     assertEquals(List.of(key), keys(store.list(base + "dir with space/", "/").objects()));
   }
+  // ---- conditional writes (Expect): the base a writer started from must still be there ----
+
+  @Test
+  protected void conditionalPutLandsOnlyOnTheExpectedVersion() throws Exception {
+    String k = base + "cond-put";
+    ObjectInfo v1 = store.put(k, data(300, 1), Map.of(), Expect.ABSENT);
+    assertKind(Kind.CONFLICT, () -> store.put(k, data(300, 2), Map.of(), Expect.ABSENT));
+    ObjectInfo v2 = store.put(k, data(300, 3), Map.of(), Expect.version(v1.version()));
+    StoreException e = assertKind(Kind.CONFLICT, () -> store.put(k, data(300, 4), Map.of(),
+        Expect.version(v1.version())));
+    assertEquals(k, e.key());
+    assertArrayEquals(data(300, 3), read(k));
+    assertEquals(v2.version(), store.stat(k).version());
+    store.delete(k);
+    assertKind(Kind.CONFLICT, () -> store.put(k, data(300, 5), Map.of(), Expect.version(v2.version())));
+    assertKind(Kind.NOT_FOUND, () -> store.stat(k));
+  }
+
+  @Test
+  protected void conditionalCompleteLandsOnlyOnTheExpectedVersion() throws Exception {
+    String k = base + "cond-mp";
+    byte[] first = data(partSize + 10, 1);
+    ObjectInfo v1 = completeWhole(k, first, Expect.ABSENT);
+    assertArrayEquals(first, read(k));
+    // another writer replaces v1 while this upload is under way: the completion must not overwrite it
+    String up = store.beginUpload(k, Map.of());
+    List<PartReceipt> parts = uploadWhole(k, up, data(partSize + 20, 2));
+    ObjectInfo other = store.put(k, data(50, 3), Map.of());
+    StoreException e = assertKind(Kind.CONFLICT, () -> store.completeUpload(k, up, parts,
+        Expect.version(v1.version())));
+    assertTrue(e.getMessage().contains(other.version()), e.getMessage());
+    assertArrayEquals(data(50, 3), read(k));
+    store.abortUpload(k, up);
+    // a fresh key expected absent, created meanwhile by someone else
+    String k2 = base + "cond-new";
+    String up2 = store.beginUpload(k2, Map.of());
+    List<PartReceipt> parts2 = uploadWhole(k2, up2, data(100, 4));
+    store.put(k2, data(7, 5), Map.of());
+    assertKind(Kind.CONFLICT, () -> store.completeUpload(k2, up2, parts2, Expect.ABSENT));
+    assertArrayEquals(data(7, 5), read(k2));
+    store.abortUpload(k2, up2);
+    // the expected version still there: it lands
+    ObjectInfo v3 = completeWhole(k, data(partSize + 30, 6), Expect.version(other.version()));
+    assertArrayEquals(data(partSize + 30, 6), read(k));
+    assertEquals(v3.version(), store.stat(k).version());
+  }
+
+  /**
+   * Whether the store checks a write's condition and publishes in one atomic step, so that writers racing
+   * from one base are serialised. False for a server that checks, then writes (S3Proxy).
+   */
+  protected boolean atomicConditionalWrites() {
+    return true;
+  }
+
+  @Test
+  void twoWritersFromOneBaseRacingToCompleteExactlyOneWins() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(atomicConditionalWrites(), "the server checks, then writes");
+    String k = base + "race";
+    ObjectInfo v0 = store.put(k, data(10, 9), Map.of());
+    int writers = 4;
+    List<String> ids = new ArrayList<>();
+    List<List<PartReceipt>> parts = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      String up = store.beginUpload(k, Map.of());
+      ids.add(up);
+      parts.add(uploadWhole(k, up, data(100 + w, 20 + w)));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    int won = -1;
+    int conflicts = 0;
+    try {
+      List<Future<ObjectInfo>> results = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int i = w;
+        results.add(pool.submit(() -> store.completeUpload(k, ids.get(i), parts.get(i),
+            Expect.version(v0.version()))));
+      }
+      for (int w = 0; w < writers; w++) {
+        try {
+          results.get(w).get();
+          assertEquals(-1, won, "two completions from one base both landed");
+          won = w;
+        } catch (java.util.concurrent.ExecutionException e) {
+          assertEquals(Kind.CONFLICT, ((StoreException) e.getCause()).kind(), e.getCause().toString());
+          conflicts++;
+          store.abortUpload(k, ids.get(w));
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(won >= 0, "none landed");
+    assertEquals(writers - 1, conflicts);
+    assertArrayEquals(data(100 + won, 20 + won), read(k));
+  }
+
+  /** Writers that each remember the version they last saw, interleaved at random against a model. */
+  @Test
+  void randomizedConditionalWritesMatchAModel() throws Exception {
+    long seed = Long.getLong("streamfs.seed", System.nanoTime());
+    System.out.println("randomizedConditionalWritesMatchAModel seed=" + seed + " (rerun: -Dstreamfs.seed=" + seed
+        + ")");
+    Random r = new Random(seed);
+    String k = base + "model";
+    ObjectInfo[] seen = new ObjectInfo[3];
+    String modelVersion = null;
+    byte[] modelBytes = null;
+    for (int step = 0; step < 24; step++) {
+      int w = r.nextInt(seen.length);
+      byte[] bytes = data(1 + r.nextInt(200), r.nextInt(1000));
+      Expect expect = Expect.of(seen[w]);
+      boolean multipart = r.nextBoolean();
+      boolean lands = expect.matches(modelVersion);
+      try {
+        ObjectInfo o;
+        if (multipart) {
+          o = completeWhole(k, bytes, expect);
+        } else {
+          o = store.put(k, bytes, Map.of(), expect);
+        }
+        assertTrue(lands, "seed " + seed + " step " + step + ": landed over " + modelVersion + " expecting " + expect);
+        modelVersion = o.version();
+        modelBytes = bytes;
+        seen[w] = o;
+      } catch (StoreException e) {
+        assertEquals(Kind.CONFLICT, e.kind(), "seed " + seed + " step " + step + ": " + e);
+        assertFalse(lands, "seed " + seed + " step " + step + ": refused although " + expect + " held");
+        seen[w] = store.stat(k); // the writer learns the current version, as after a conflict copy
+        for (PendingUpload p : store.listUploads(k)) {
+          if (p.key().equals(k)) {
+            store.abortUpload(k, p.uploadId());
+          }
+        }
+      }
+      if (modelBytes != null) {
+        assertArrayEquals(modelBytes, read(k), "seed " + seed + " step " + step);
+        assertEquals(modelVersion, store.stat(k).version(), "seed " + seed + " step " + step);
+      }
+    }
+  }
+
+  private List<PartReceipt> uploadWhole(String key, String uploadId, byte[] bytes) throws StoreException {
+    List<PartReceipt> parts = new ArrayList<>();
+    int n = 1;
+    for (int off = 0; off < bytes.length; off += partSize, n++) {
+      ByteBuffer b = ByteBuffer.wrap(bytes, off, Math.min(partSize, bytes.length - off)).slice();
+      parts.add(store.uploadPart(key, uploadId, n, b, Sha256.digest(b)));
+    }
+    return parts;
+  }
+
+  private ObjectInfo completeWhole(String key, byte[] bytes, Expect expect) throws StoreException {
+    String up = store.beginUpload(key, Map.of());
+    return store.completeUpload(key, up, uploadWhole(key, up, bytes), expect);
+  }
 }

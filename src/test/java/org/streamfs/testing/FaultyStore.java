@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.store.PartReceipt;
@@ -248,7 +249,8 @@ public final class FaultyStore extends StoreDecorator {
   }
 
   @Override
-  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
+  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata, Expect expect)
+      throws StoreException {
     Call c = call(StoreOp.PUT, key, 0);
     List<Rule> fired = enter(c);
     byte[] sent = data;
@@ -256,7 +258,7 @@ public final class FaultyStore extends StoreDecorator {
       sent = data.clone();
       sent[sent.length / 2] ^= 0x01;
     }
-    return finish(c, fired, delegate.put(key, sent, metadata));
+    return finish(c, fired, delegate.put(key, sent, metadata, expect));
   }
 
   @Override

@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.streamfs.model.Sha256;
+import org.streamfs.store.Expect;
 import org.streamfs.store.Listing;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
@@ -118,12 +119,13 @@ public final class MemoryStore implements ObjectStore {
   }
 
   @Override
-  public synchronized ObjectInfo put(String key, byte[] data, Map<String, String> metadata)
+  public synchronized ObjectInfo put(String key, byte[] data, Map<String, String> metadata, Expect expect)
       throws StoreException {
     StoreKeys.validate(key);
     if (key.endsWith("/") && data.length > 0) {
       throw new StoreException(Kind.PERMANENT, key, "a directory marker cannot hold data");
     }
+    check(key, expect);
     return publish(key, data.clone(), metadata);
   }
 
@@ -184,8 +186,8 @@ public final class MemoryStore implements ObjectStore {
   }
 
   @Override
-  public synchronized ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts)
-      throws StoreException {
+  public synchronized ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts,
+      Expect expect) throws StoreException {
     Upload u = upload(key, uploadId);
     if (parts.isEmpty()) {
       throw new StoreException(Kind.PERMANENT, key, "completeUpload needs at least one part");
@@ -219,6 +221,7 @@ public final class MemoryStore implements ObjectStore {
       System.arraycopy(d, 0, all, at, d.length);
       at += d.length;
     }
+    check(key, expect);
     uploads.remove(uploadId);
     return publish(key, all, u.metadata);
   }
@@ -330,6 +333,15 @@ public final class MemoryStore implements ObjectStore {
 
   private static PartReceipt receipt(int n, Part p) {
     return new PartReceipt(n, p.data.length, p.sha256Hex, p.sha256Hex);
+  }
+
+  /** A conditional write's check, atomic with the publish (both under the store's monitor). */
+  private void check(String key, Expect expect) throws StoreException {
+    Obj now = objects.get(key);
+    String current = now == null ? null : now.version;
+    if (!expect.matches(current)) {
+      throw expect.conflict(key, current);
+    }
   }
 
   private ObjectInfo publish(String key, byte[] data, Map<String, String> metadata) {

@@ -295,6 +295,12 @@ public final class MountConfig {
     return get(MountKey.ENCRYPT_KEY_FILE, Path.class);
   }
 
+  /** What a write another writer beat to the file becomes (default: a conflict copy). */
+  public org.streamfs.transfer.OnConflict onConflict() {
+    return get(MountKey.ON_CONFLICT, org.streamfs.transfer.OnConflict.class)
+        .orElse(org.streamfs.transfer.OnConflict.COPY);
+  }
+
   public int retentionDays() {
     return get(MountKey.RETENTION_DAYS, Integer.class).orElse(DEFAULT_RETENTION_DAYS);
   }

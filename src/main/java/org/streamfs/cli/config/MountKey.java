@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.streamfs.transfer.OnConflict;
 
 /**
  * Every key a mount configuration may hold, with its parser and a one-line description. The key names are
@@ -39,6 +40,9 @@ public enum MountKey {
       + " before its upload completes; 0 = complete at every close (e.g. 1s)", Durations::parse),
   RETENTION_DAYS("retention-days", "days a failed upload's staged bytes (for streamfs recover) and the records"
       + " of ended uploads are kept, 0-3650", v -> intIn(v, 0, 3650)),
+  ON_CONFLICT("on-conflict", "a write another writer beat to the file: copy (published next to it as"
+      + " NAME.conflict-HOST-TIME.EXT, default) or fail (not published, kept for streamfs recover)",
+      v -> OnConflict.parse(v)),
   OPTIONS("options", "extra FUSE mount options, comma-separated, as with -o (lines add up)",
       MountKey::fuseOptions);
 

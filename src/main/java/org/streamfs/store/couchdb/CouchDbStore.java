@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.streamfs.model.Sha256;
+import org.streamfs.store.Expect;
 import org.streamfs.store.Listing;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
@@ -140,7 +141,8 @@ public final class CouchDbStore implements ObjectStore {
   }
 
   @Override
-  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
+  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata, Expect expect)
+      throws StoreException {
     StoreKeys.validate(key);
     boolean dir = key.endsWith("/");
     if (dir && data.length > 0) {
@@ -158,10 +160,14 @@ public final class CouchDbStore implements ObjectStore {
         Math.min(PUT_CHUNK, data.length), chunks, Sha256.hex(Sha256.digest(data)), Instant.now(), metadata,
         null);
     for (int attempt = 1; ; attempt++) {
-      String baseRev = docs.ownRevForWrite(key);
+      // a conditional put writes over the revision expected: CouchDB itself refuses (409) any other
+      String baseRev = expect.isAny() ? docs.ownRevForWrite(key) : expect.version();
       CouchDbHttp.Reply r = writer.writeInline(manifest, baseRev, pieces, key);
       if (r.ok()) {
         return manifest.withRev(r.body().path("rev").asText()).info(key);
+      }
+      if (r.status() == 409 && !expect.isAny()) {
+        throw expect.conflict(key, docs.ownRevForWrite(key));
       }
       if (r.status() != 409 || attempt >= ATTEMPTS) {
         throw http.failure(r, "put", key);
@@ -212,9 +218,10 @@ public final class CouchDbStore implements ObjectStore {
   }
 
   @Override
-  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
+  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts, Expect expect)
+      throws StoreException {
     StoreKeys.validate(key);
-    return uploads.complete(key, uploadId, parts);
+    return uploads.complete(key, uploadId, parts, expect);
   }
 
   @Override

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streamfs.model.Sha256;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.PartReceipt;
 import org.streamfs.store.PendingUpload;
@@ -31,7 +32,7 @@ import org.streamfs.store.StoreException.Kind;
  * when the upload began, and one attachment per part ({@code p00001}, ...) with the part's SHA-256 recorded
  * in the same update. Completion writes the file document in one update over that remembered revision
  * ({@link DocWriter}: digest stubs, server-side COPY or a streamed multipart PUT), so a writer that got in
- * between is reported (PRECONDITION_FAILED), never overwritten, and a reader sees the previous version
+ * between is reported (CONFLICT), never overwritten, and a reader sees the previous version
  * whole until then; the staging document is deleted afterwards. Part updates of one upload are serialised in this process (one lock per upload); a 409 caused
  * by another process re-reads the revision and retries, which is safe because each part has its own
  * attachment name.
@@ -146,7 +147,12 @@ final class CouchDbUploads {
     return out;
   }
 
-  ObjectInfo complete(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
+  /**
+   * Writes the file document over the revision {@code expect} names (none for ABSENT); with {@link Expect#ANY},
+   * over the revision the key had when the upload began. A 409 is CONFLICT unless the document is already
+   * this upload's (a retried completion whose answer was lost).
+   */
+  ObjectInfo complete(String key, String uploadId, List<PartReceipt> parts, Expect expect) throws StoreException {
     String id = DocIds.encode(key);
     JsonNode doc = docs.getDoc(DocIds.uploadDocId(uploadId), key);
     if (doc == null) {
@@ -195,7 +201,8 @@ final class CouchDbUploads {
     Map<String, String> meta = FileDoc.strings(h.get("metadata"));
     List<FileDoc.Chunk> chunks = sources.stream().map(DocWriter.Source::chunk).toList();
     String whole = chunks.size() == 1 ? chunks.get(0).sha256() : meta.get("streamfs-sha256");
-    String baseRev = h.path("baseRev").isNull() ? null : h.path("baseRev").asText();
+    String baseRev = !expect.isAny() ? expect.version()
+        : h.path("baseRev").isNull() ? null : h.path("baseRev").asText();
     FileDoc manifest = new FileDoc(id, null, FileDoc.FILE, size, chunkSize, chunks, whole, Instant.now(),
         meta, uploadId);
     CouchDbHttp.Reply r = copy ? completeByCopy((ObjectNode) doc, manifest, baseRev, sources, key)
@@ -203,8 +210,9 @@ final class CouchDbUploads {
     if (r.status() == 409) {
       FileDoc now = FileDoc.parse(docs.getDoc(id, key));
       if (now == null || !uploadId.equals(now.upload())) {
-        throw new StoreException(Kind.PRECONDITION_FAILED, key, "the object was changed by another writer"
-            + " since upload " + uploadId + " began (revision then: " + baseRev + ", now: "
+        throw new StoreException(Kind.CONFLICT, key, "the object was changed by another writer"
+            + (expect.isAny() ? " since upload " + uploadId + " began" : "") + " (revision expected: "
+            + baseRev + ", now: "
             + (now == null ? "not a streamfs file" : now.rev()) + "); it was NOT overwritten, the upload is"
             + " kept until aborted");
       }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.streamfs.store.Expect;
 import org.streamfs.store.StoreException;
 import org.streamfs.store.StoreException.Kind;
 import org.streamfs.store.StoreKeys;
@@ -315,18 +316,61 @@ final class LocalPaths {
 
   /** Renames the temp file onto the target atomically, then fsyncs the target's directory. */
   void publish(Path temp, Path target, String key) throws StoreException {
+    publish(temp, target, key, Expect.ANY, null);
+  }
+
+  /**
+   * Renames the temp file onto the target atomically if the key holds what {@code expect} says, then fsyncs
+   * the target's directory; CONFLICT (temp deleted, nothing changed) if not. Every publish of this store
+   * (conditional or not) holds the store's publish lock: a lock in this JVM, then {@link FileChannel#lock}
+   * on {@value #PUBLISH_LOCK} in the root, so two processes sharing the store directory (two mounts on one
+   * machine) are serialised too, and the version checked ({@code current}) is the one renamed over. Other
+   * tools writing into the directory do not take the lock.
+   */
+  void publish(Path temp, Path target, String key, Expect expect, VersionOf current) throws StoreException {
     if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
       deleteQuietly(temp);
       throw new StoreException(Kind.PERMANENT, key, "a directory exists at this key");
     }
-    try {
+    Path real = requireRoot();
+    java.util.concurrent.locks.ReentrantLock inJvm = PUBLISH_LOCKS.computeIfAbsent(real,
+        r -> new java.util.concurrent.locks.ReentrantLock());
+    inJvm.lock();
+    try (FileChannel lockFile = FileChannel.open(real.resolve(PUBLISH_LOCK), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); java.nio.channels.FileLock held = lockFile.lock()) {
+      if (!expect.isAny()) {
+        String now = current.get(key);
+        if (!expect.matches(now)) {
+          deleteQuietly(temp);
+          throw expect.conflict(key, now);
+        }
+      }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      fsyncDir(target.getParent());
+    } catch (StoreException e) {
+      throw e;
     } catch (IOException e) {
       deleteQuietly(temp);
       throw LocalErrors.map(key, "publishing", e);
+    } finally {
+      inJvm.unlock();
+    }
+    try {
+      fsyncDir(target.getParent());
+    } catch (IOException e) {
+      throw LocalErrors.map(key, "publishing", e);
     }
   }
+
+  /** The version the key holds now, null if none (a conditional publish's check). */
+  @FunctionalInterface
+  interface VersionOf {
+    String get(String key) throws StoreException;
+  }
+
+  /** The lock file every publish holds (see {@link #publish(Path, Path, String, Expect, VersionOf)}). */
+  static final String PUBLISH_LOCK = ".streamfs-publish.lock";
+  private static final java.util.Map<Path, java.util.concurrent.locks.ReentrantLock> PUBLISH_LOCKS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   static void fsyncDir(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

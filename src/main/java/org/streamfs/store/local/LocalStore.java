@@ -16,6 +16,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import org.streamfs.store.Expect;
 import org.streamfs.store.Listing;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
@@ -201,7 +202,8 @@ public final class LocalStore implements ObjectStore {
   }
 
   @Override
-  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
+  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata, Expect expect)
+      throws StoreException {
     StoreKeys.validate(key, LocalPaths.MAX_KEY_BYTES);
     LocalMetadata.check(key, metadata);
     Path target = paths.forWrite(key);
@@ -231,8 +233,20 @@ public final class LocalStore implements ObjectStore {
       }
       throw LocalErrors.map(key, "writing", e);
     }
-    paths.publish(temp, target, key);
+    paths.publish(temp, target, key, expect, this::currentVersion);
     return stat(key);
+  }
+
+  /** The version {@code key} holds now, null if no object (the check of a conditional publish). */
+  String currentVersion(String key) throws StoreException {
+    try {
+      return stat(key).version();
+    } catch (StoreException e) {
+      if (e.kind() == Kind.NOT_FOUND) {
+        return null;
+      }
+      throw e;
+    }
   }
 
   @Override
@@ -258,8 +272,9 @@ public final class LocalStore implements ObjectStore {
   }
 
   @Override
-  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
-    return uploads.complete(key, uploadId, parts);
+  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts, Expect expect)
+      throws StoreException {
+    return uploads.complete(key, uploadId, parts, expect);
   }
 
   @Override

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streamfs.model.Sha256;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.PartReceipt;
 import org.streamfs.store.PendingUpload;
@@ -191,7 +192,7 @@ final class LocalUploads {
     return out;
   }
 
-  ObjectInfo complete(String key, String uploadId, List<PartReceipt> named) throws StoreException {
+  ObjectInfo complete(String key, String uploadId, List<PartReceipt> named, Expect expect) throws StoreException {
     Path dir = dir(key, uploadId);
     Descriptor d = descriptor(key, uploadId, dir);
     if (named.isEmpty()) {
@@ -214,6 +215,13 @@ final class LocalUploads {
       if (r.etag() != null && !r.etag().equals(h.etag())) {
         throw new StoreException(Kind.PERMANENT, key, "part " + r.partNumber() + " has etag " + h.etag()
             + ", not " + r.etag());
+      }
+    }
+    if (!expect.isAny()) {
+      // checked early too, so a conflict found here leaves the upload as it was (sealing its slab consumes it)
+      String now = store.currentVersion(key);
+      if (!expect.matches(now)) {
+        throw expect.conflict(key, now);
       }
     }
     Path target = paths.forWrite(key);
@@ -251,7 +259,7 @@ final class LocalUploads {
       }
       throw LocalErrors.map(key, "assembling the parts", e);
     }
-    paths.publish(temp, target, key);
+    paths.publish(temp, target, key, expect, store::currentVersion);
     remove(dir);
     return store.stat(key);
   }

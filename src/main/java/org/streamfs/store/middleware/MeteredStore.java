@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.store.PartReceipt;
@@ -52,9 +53,10 @@ public final class MeteredStore extends StoreDecorator {
   }
 
   @Override
-  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
+  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata, Expect expect)
+      throws StoreException {
     bytesSent.add(data.length);
-    return super.put(key, data, metadata);
+    return super.put(key, data, metadata, expect);
   }
 
   @Override

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.List;
 import java.util.Map;
+import org.streamfs.store.Expect;
 import org.streamfs.store.Listing;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
@@ -86,9 +87,16 @@ public abstract class StoreDecorator implements ObjectStore {
     return around(StoreOp.READ, key, () -> delegate.openLocal(key, ifVersion));
   }
 
+  /** Final: a decorator overrides the conditional form, which every put reaches. */
   @Override
-  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
-    return around(StoreOp.PUT, key, () -> delegate.put(key, data, metadata));
+  public final ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
+    return put(key, data, metadata, Expect.ANY);
+  }
+
+  @Override
+  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata, Expect expect)
+      throws StoreException {
+    return around(StoreOp.PUT, key, () -> delegate.put(key, data, metadata, expect));
   }
 
   @Override
@@ -114,9 +122,17 @@ public abstract class StoreDecorator implements ObjectStore {
     return around(StoreOp.LIST_PARTS, key, () -> delegate.listParts(key, uploadId));
   }
 
+  /** Final: a decorator overrides the conditional form, which every completion reaches. */
   @Override
-  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
-    return around(StoreOp.COMPLETE_UPLOAD, key, () -> delegate.completeUpload(key, uploadId, parts));
+  public final ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts)
+      throws StoreException {
+    return completeUpload(key, uploadId, parts, Expect.ANY);
+  }
+
+  @Override
+  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts, Expect expect)
+      throws StoreException {
+    return around(StoreOp.COMPLETE_UPLOAD, key, () -> delegate.completeUpload(key, uploadId, parts, expect));
   }
 
   @Override

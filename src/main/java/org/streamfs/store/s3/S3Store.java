@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.streamfs.store.Expect;
 import org.streamfs.store.Listing;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
@@ -53,6 +54,7 @@ public final class S3Store implements ObjectStore {
   private final S3Uploads uploads;
   private final S3Heads heads;
   private final S3Shapes shapes;
+  private final S3Conditions conditions = new S3Conditions(this);
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** A store with credentials from the config's profile or the default AWS chain. */
@@ -82,6 +84,10 @@ public final class S3Store implements ObjectStore {
 
   S3Client client() {
     return client;
+  }
+
+  S3Conditions conditions() {
+    return conditions;
   }
 
   S3Errors errors() {
@@ -257,11 +263,13 @@ public final class S3Store implements ObjectStore {
   }
 
   @Override
-  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
+  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata, Expect expect)
+      throws StoreException {
     StoreKeys.validate(key);
     if (key.endsWith("/") && data.length > 0) {
       throw new StoreException(StoreException.Kind.PERMANENT, key, "a directory marker cannot hold data");
     }
+    conditions.checkBefore(key, expect);
     PutObjectRequest.Builder rb = PutObjectRequest.builder().bucket(bucket()).key(full(key))
         .contentLength((long) data.length).contentType(S3Meta.contentType(key)).metadata(meta(key, metadata));
     if (config.checksum() == S3StoreConfig.Checksum.SHA256) {
@@ -269,12 +277,13 @@ public final class S3Store implements ObjectStore {
     } else {
       rb.contentMD5(S3Meta.b64(digest("MD5", ByteBuffer.wrap(data))));
     }
+    conditions.apply(rb, expect);
     try {
       PutObjectResponse r = client.putObject(rb.build(), RequestBody.fromBytes(data));
       return new ObjectInfo(key, data.length, S3Meta.version(r.eTag()), Instant.now(),
           metadata == null ? Map.of() : metadata);
     } catch (SdkException e) {
-      throw errors.map("put", key, e);
+      throw conditions.map(key, expect, errors.map("put", key, e));
     }
   }
 
@@ -399,10 +408,11 @@ public final class S3Store implements ObjectStore {
   }
 
   @Override
-  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts)
+  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts, Expect expect)
       throws StoreException {
     StoreKeys.validate(key);
-    return uploads.complete(key, uploadId, parts);
+    conditions.checkBefore(key, expect);
+    return uploads.complete(key, uploadId, parts, expect);
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.PartReceipt;
 import org.streamfs.store.StoreException.Kind;
@@ -229,7 +230,7 @@ final class S3Uploads {
     return out;
   }
 
-  ObjectInfo complete(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
+  ObjectInfo complete(String key, String uploadId, List<PartReceipt> parts, Expect expect) throws StoreException {
     if (parts.isEmpty()) {
       throw new StoreException(Kind.PERMANENT, key, "complete upload: no parts (an empty object is a put)");
     }
@@ -251,11 +252,12 @@ final class S3Uploads {
     verified.remove(uploadId);
     CompleteMultipartUploadResponse r;
     try {
-      r = callComplete(key, uploadId, wire, size);
+      r = callComplete(key, uploadId, wire, size, expect);
     } catch (SdkException e) {
-      ObjectInfo earlier = S3Errors.missingKey(e) ? completedEarlier(key, parts, size) : null;
+      ObjectInfo earlier = S3Errors.missingKey(e) || S3Errors.status(e, 412) ? completedEarlier(key, parts, size)
+          : null;
       if (earlier == null) {
-        throw errors.map("complete upload " + uploadId, key, e);
+        throw store.conditions().map(key, expect, errors.map("complete upload " + uploadId, key, e));
       }
       LOG.info("upload {} of {} had already completed (an earlier answer was lost)", uploadId, key);
       ledger.forget(uploadId);
@@ -298,19 +300,20 @@ final class S3Uploads {
   }
 
   private CompleteMultipartUploadResponse callComplete(String key, String uploadId, List<CompletedPart> wire,
-      long size) {
+      long size, Expect expect) {
     boolean sentSize = !dropMpSize.get();
+    S3Conditions conditions = store.conditions();
     try {
-      return client.completeMultipartUpload(b -> b.bucket(bucket()).key(store.full(key)).uploadId(uploadId)
-          .mpuObjectSize(size).multipartUpload(m -> m.parts(wire)));
+      return client.completeMultipartUpload(b -> conditions.apply(b.bucket(bucket()).key(store.full(key))
+          .uploadId(uploadId).mpuObjectSize(size).multipartUpload(m -> m.parts(wire)), expect));
     } catch (SdkException e) {
       if (sentSize && S3Errors.status(e, 501)
           && store.config().mpObjectSize() == S3StoreConfig.MpObjectSize.AUTO) {
         LOG.info("{} rejects {} (501): completing without it from now on", store.describe(),
             S3Clients.MP_OBJECT_SIZE_HEADER);
         dropMpSize.set(true);
-        return client.completeMultipartUpload(b -> b.bucket(bucket()).key(store.full(key)).uploadId(uploadId)
-            .mpuObjectSize(size).multipartUpload(m -> m.parts(wire)));
+        return client.completeMultipartUpload(b -> conditions.apply(b.bucket(bucket()).key(store.full(key))
+            .uploadId(uploadId).mpuObjectSize(size).multipartUpload(m -> m.parts(wire)), expect));
       }
       throw e;
     }
@@ -343,7 +346,7 @@ final class S3Uploads {
       }
       List<PartReceipt> plain = parts.stream()
           .map(p -> new PartReceipt(p.partNumber(), p.size(), p.etag(), null)).toList();
-      return complete(toKey, uploadId, plain);
+      return complete(toKey, uploadId, plain, Expect.ANY);
     } catch (StoreException | RuntimeException e) {
       try {
         abort(toKey, uploadId);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.streamfs.model.Sha256;
+import org.streamfs.store.Expect;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
 import org.streamfs.store.PartReceipt;
@@ -120,7 +121,7 @@ final class SealedUploads {
   }
 
   /** Writes the index part and completes; returns the object below and its plaintext size. */
-  Completed complete(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
+  Completed complete(String key, String uploadId, List<PartReceipt> parts, Expect expect) throws StoreException {
     ObjectCodec codec = sealedCodec(key, uploadId);
     String storeId = SealingStore.storeUploadId(uploadId);
     Map<Integer, PartReceipt> held = new HashMap<>();
@@ -153,7 +154,7 @@ final class SealedUploads {
       throw new StoreException(Kind.PERMANENT, key, "cannot complete sealed upload: " + e.getMessage(), e);
     }
     below.add(inner.uploadPart(key, storeId, last + 1, index, Sha256.digest(index)));
-    ObjectInfo o = inner.completeUpload(key, storeId, below);
+    ObjectInfo o = inner.completeUpload(key, storeId, below, expect);
     uploads.remove(uploadId);
     receipts.remove(uploadId);
     return new Completed(o, size);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.streamfs.model.ChecksumMismatchException;
 import org.streamfs.model.Sha256;
+import org.streamfs.store.Expect;
 import org.streamfs.store.Listing;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.store.ObjectStore;
@@ -326,9 +327,10 @@ public final class SealingStore implements ObjectStore {
   }
 
   @Override
-  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata) throws StoreException {
+  public ObjectInfo put(String key, byte[] data, Map<String, String> metadata, Expect expect)
+      throws StoreException {
     if (!sealing() || key.endsWith("/")) {
-      return inner.put(key, data, metadata);
+      return inner.put(key, data, metadata, expect);
     }
     ObjectCodec codec = ObjectCodec.create(options, Math.max(1, data.length), 1);
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(data.length + 512);
@@ -340,7 +342,7 @@ public final class SealingStore implements ObjectStore {
     }
     ByteBuffer fin = codec.finish(data.length, infos);
     out.write(fin.array(), fin.arrayOffset() + fin.position(), fin.remaining());
-    ObjectInfo o = inner.put(key, out.toByteArray(), flagged(metadata));
+    ObjectInfo o = inner.put(key, out.toByteArray(), flagged(metadata), expect);
     status.put(cacheKey(key, o.version()), new Status(true, data.length, o.size()));
     return translate(o, false);
   }
@@ -389,11 +391,12 @@ public final class SealingStore implements ObjectStore {
   }
 
   @Override
-  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts) throws StoreException {
+  public ObjectInfo completeUpload(String key, String uploadId, List<PartReceipt> parts, Expect expect)
+      throws StoreException {
     if (sealed.codec(key, uploadId) == null) {
-      return inner.completeUpload(key, uploadId, parts);
+      return inner.completeUpload(key, uploadId, parts, expect);
     }
-    SealedUploads.Completed c = sealed.complete(key, uploadId, parts);
+    SealedUploads.Completed c = sealed.complete(key, uploadId, parts, expect);
     status.put(cacheKey(key, c.below().version()), new Status(true, c.plainSize(), c.below().size()));
     return translate(c.below(), false);
   }

@@ -113,7 +113,10 @@ public final class EmbeddingStore {
       throw e;
     }
     try {
-      upload = engine.openStagedUpload(key, staging, base);
+      // an append lands only on the collection it read (another writer's rows are never dropped); a new
+      // collection replaces whatever is there
+      upload = engine.openStagedUpload(key, staging, base, java.util.Map.of(),
+          options.append() ? org.streamfs.store.Expect.of(base) : org.streamfs.store.Expect.ANY);
     } catch (IOException | RuntimeException e) {
       lock.release();
       Files.deleteIfExists(staging);

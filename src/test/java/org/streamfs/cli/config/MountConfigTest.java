@@ -28,6 +28,7 @@ class MountConfigTest {
   @Test
   void theExampleFileParsesAndDocumentsEveryKey() throws Exception {
     MountConfig c = MountConfig.load(EXAMPLE).validate();
+    assertEquals(org.streamfs.transfer.OnConflict.COPY, c.onConflict(), "the default");
     assertEquals("file:///srv/streamfs-store", c.store().orElseThrow());
     assertEquals(Path.of("/mnt/docs"), c.mountpoint().orElseThrow());
     assertEquals(Path.of("/var/lib/streamfs/docs"), c.stateDir().orElseThrow());
@@ -59,6 +60,8 @@ class MountConfigTest {
   @Test
   void badValuesAreRefusedWithTheReason() {
     assertError("parallel = 0", "x.conf:1: key 'parallel': 0 is out of range: must be between 1 and 64");
+    assertError("on-conflict = merge", "x.conf:1: key 'on-conflict': on-conflict must be copy or fail, not"
+        + " 'merge'");
     assertError("parallel = four", "x.conf:1: key 'parallel': 'four' is not a whole number");
     assertError("chunk-size = 10Q", "x.conf:1: key 'chunk-size': '10Q' is not a size: expected a size such as "
         + "4096, 512K, 10M, 1.5G or 2T (powers of 1024)");

@@ -163,7 +163,7 @@ class CouchDbFaultsIT {
     List<PartReceipt> parts = CouchDbTestSupport.uploadParts(store, "shared.txt", id, random(MIB, 12), MIB);
     other.put("shared.txt", "from elsewhere".getBytes(), Map.of());
     StoreException e = assertThrows(StoreException.class, () -> store.completeUpload("shared.txt", id, parts));
-    assertEquals(Kind.PRECONDITION_FAILED, e.kind());
+    assertEquals(Kind.CONFLICT, e.kind());
     assertEquals("shared.txt", e.key());
     assertTrue(e.getMessage().contains("changed by another writer"), e.getMessage());
     assertArrayEquals("from elsewhere".getBytes(), readAll(store, "shared.txt", 0, -1, null));
@@ -174,7 +174,7 @@ class CouchDbFaultsIT {
     String id2 = store.beginUpload("fresh.txt", Map.of());
     List<PartReceipt> parts2 = CouchDbTestSupport.uploadParts(store, "fresh.txt", id2, random(100, 13), MIB);
     other.put("fresh.txt", "first".getBytes(), Map.of());
-    assertEquals(Kind.PRECONDITION_FAILED, assertThrows(StoreException.class,
+    assertEquals(Kind.CONFLICT, assertThrows(StoreException.class,
         () -> store.completeUpload("fresh.txt", id2, parts2)).kind());
     assertArrayEquals("first".getBytes(), readAll(store, "fresh.txt", 0, -1, null));
   }

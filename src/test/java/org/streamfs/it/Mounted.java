@@ -25,7 +25,13 @@ final class Mounted implements AutoCloseable {
   private Process process;
 
   Mounted(Path root, String... extraArgs) throws IOException {
-    this.store = Files.createDirectories(root.resolve("store"));
+    this(root, root.resolve("store"), extraArgs);
+  }
+
+  /** A mount of {@code store} (which other mounts may share), with its own state dir under {@code root}. */
+  Mounted(Path root, Path store, String... extraArgs) throws IOException {
+    Files.createDirectories(root);
+    this.store = Files.createDirectories(store);
     this.state = root.resolve("state");
     this.mnt = root.resolve("mnt");
     try {

@@ -101,6 +101,11 @@ final class Manifests {
     publish(key, version, m);
   }
 
+  /** Records the manifest in the catalog only: the store keeps none for this version. */
+  void putInCatalog(String key, String version, ChunkManifest m) {
+    cache(key, version, m);
+  }
+
   private void cache(String key, String version, ChunkManifest m) {
     try {
       table.put(id(key, version), JSON.writeValueAsBytes(m));

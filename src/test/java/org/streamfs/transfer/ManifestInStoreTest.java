@@ -180,4 +180,24 @@ class ManifestInStoreTest {
       assertEquals(10, e.chunkIndex());
     }
   }
+
+  @Test
+  void aCompletionAcceptedWithoutItsReplyLeavesNoManifestInTheStore() throws IOException {
+    org.streamfs.store.ObjectStore lossy = new org.streamfs.testing.PassThrough(store) {
+      @Override
+      public ObjectInfo completeUpload(String key, String uploadId, java.util.List<org.streamfs.store.PartReceipt> parts)
+          throws org.streamfs.store.StoreException {
+        super.completeUpload(key, uploadId, parts);
+        throw org.streamfs.store.StoreException.notFound(key); // the reply was lost; a retry finds no upload
+      }
+    };
+    try (Catalog c = Catalog.open(tmp.resolve("state-lossy"));
+        StreamingManager m = EngineFixture.manager(lossy, c, EngineFixture.fast().chunkSizeBytes(CHUNK)
+            .maxRetries(0).build())) {
+      m.uploadFile(src, "lost.bin", null, Map.of());
+      assertTrue(m.manifest(store.stat("lost.bin")).verifiable(), "this machine keeps its manifest");
+    }
+    assertNull(store.readManifest("lost.bin"), "accepted by size and time, not by its bytes: nothing vouches"
+        + " for it in the store");
+  }
 }

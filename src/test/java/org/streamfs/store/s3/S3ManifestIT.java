@@ -121,6 +121,12 @@ class S3ManifestIT {
     assertEquals("docs/b.bin", e.object());
     assertEquals(1, e.chunkIndex());
     assertFalse(Files.exists(tmp.resolve("rotten.bin")), "no wrong bytes left behind");
+
+    java.util.List<org.streamfs.transfer.Scrubber.Finding> found = new java.util.ArrayList<>();
+    org.streamfs.transfer.Scrubber.Summary s = new org.streamfs.transfer.Scrubber(store, 0).run("docs/", found::add);
+    assertEquals(1, s.corrupt(), found.toString());
+    assertEquals(java.util.List.of(1), found.stream()
+        .filter(f -> f.kind() == org.streamfs.transfer.Scrubber.Kind.CORRUPT).findFirst().orElseThrow().badChunks());
   }
 
   @Test
@@ -139,6 +145,10 @@ class S3ManifestIT {
     });
     assertFalse(verifiable, "the manifest names the old ETag");
     assertArrayEquals(other, Files.readAllBytes(back));
+    java.util.List<String> found = new java.util.ArrayList<>();
+    new org.streamfs.transfer.Scrubber(store, 0).run("c.bin", f -> found.add(f.kind() + " " + f.key()));
+    found.sort(null);
+    assertEquals(java.util.List.of("ORPHAN_MANIFEST c.bin", "UNVERIFIED c.bin"), found);
   }
 
   @Test

@@ -59,10 +59,11 @@ public final class ObjectReader {
   }
 
   /**
-   * The memoised manifest; with {@code firstOfOpen}, an unverified one older than a second is asked for
-   * again (one store round trip at most per open, none while a handle reads).
+   * The memoised manifest; with {@code firstOfOpen} (the first read of an open, a query of the
+   * {@code verified} xattr), an unverified one older than a second is asked for again: one store round trip
+   * at most per open, none while a handle reads.
    */
-  ChunkManifest manifest(ObjectInfo object, boolean firstOfOpen) {
+  public ChunkManifest manifest(ObjectInfo object, boolean firstOfOpen) {
     String k = object.key() + "\0" + object.version();
     synchronized (manifests) {
       Memo m = manifests.get(k);

@@ -143,7 +143,7 @@ final class Xattrs {
     if (name.equals("verified") && stored != null) {
       // an empty file has nothing to verify; else: whether its chunks are checked against a manifest that
       // names this very version (from this machine's catalog or the store)
-      return stored.size() == 0 || fs.reader().manifest(stored).verifiable() ? "yes" : "no";
+      return stored.size() == 0 || fs.reader().manifest(stored, true).verifiable() ? "yes" : "no";
     }
     if (!name.equals("sha256") || stored == null) {
       return null;

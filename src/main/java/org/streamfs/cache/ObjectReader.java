@@ -27,11 +27,19 @@ public final class ObjectReader {
   private static final int READ_SLICE = 256 * 1024;
   private final StreamingManager engine;
   private final ChunkCache cache;
-  private final Map<String, ChunkManifest> manifests = new LinkedHashMap<>(64, 0.75f, true) {
+  /**
+   * An unverified answer (no manifest names the version) is asked again at the first read of a later open
+   * once it is this old: the writer on another machine may have stored the manifest since.
+   */
+  private static final long UNVERIFIED_RECHECK_NANOS = 1_000_000_000L;
+
+  private record Memo(ChunkManifest manifest, long atNanos) {}
+
+  private final Map<String, Memo> manifests = new LinkedHashMap<>(64, 0.75f, true) {
     private static final long serialVersionUID = 1L;
 
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, ChunkManifest> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, Memo> eldest) {
       return size() > 1024;
     }
   };
@@ -47,16 +55,26 @@ public final class ObjectReader {
 
   /** The manifest of this object version (memoised). */
   public ChunkManifest manifest(ObjectInfo object) {
+    return manifest(object, false);
+  }
+
+  /**
+   * The memoised manifest; with {@code firstOfOpen} (the first read of an open, a query of the
+   * {@code verified} xattr), an unverified one older than a second is asked for again: one store round trip
+   * at most per open, none while a handle reads.
+   */
+  public ChunkManifest manifest(ObjectInfo object, boolean firstOfOpen) {
     String k = object.key() + "\0" + object.version();
     synchronized (manifests) {
-      ChunkManifest m = manifests.get(k);
-      if (m != null) {
-        return m;
+      Memo m = manifests.get(k);
+      if (m != null && (m.manifest().verifiable() || !firstOfOpen
+          || System.nanoTime() - m.atNanos() < UNVERIFIED_RECHECK_NANOS)) {
+        return m.manifest();
       }
     }
     ChunkManifest m = engine.manifest(object);
     synchronized (manifests) {
-      manifests.put(k, m);
+      manifests.put(k, new Memo(m, System.nanoTime()));
     }
     return m;
   }
@@ -75,7 +93,7 @@ public final class ObjectReader {
     if (offset >= size || !dst.hasRemaining()) {
       return 0;
     }
-    ChunkManifest m = manifest(object);
+    ChunkManifest m = session != null ? session.manifest(object, this) : manifest(object);
     long cs = m.chunkSize() > 0 ? m.chunkSize() : size;
     int want = (int) Math.min(dst.remaining(), size - offset);
     FileChannel inPlace = session != null ? session.channel(object, this) : null;
@@ -182,6 +200,8 @@ public final class ObjectReader {
     private final List<FileChannel> retired = new ArrayList<>();
     private String openFor;
     private FileChannel channel;
+    private String manifestFor;
+    private ChunkManifest manifest;
     private int readAheadDone = -1;
     private boolean closed;
 
@@ -191,6 +211,22 @@ public final class ObjectReader {
 
     public ReadAhead readAhead() {
       return readAhead;
+    }
+
+    /** The manifest this handle reads the object version by: looked up at its first read of it. */
+    ChunkManifest manifest(ObjectInfo object, ObjectReader reader) {
+      String want = object.key() + "\0" + object.version();
+      synchronized (this) {
+        if (want.equals(manifestFor)) {
+          return manifest;
+        }
+      }
+      ChunkManifest m = reader.manifest(object, true);
+      synchronized (this) {
+        manifestFor = want;
+        manifest = m;
+      }
+      return m;
     }
 
     /** The open store file of this object version, or null if the store does not offer one. */

@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
         + " resumable chunks; mount the store as a filesystem.",
     subcommands = {
         PutCommand.class, GetCommand.class, OpsCommand.class, CancelCommand.class, ResumeCommand.class,
-        VerifyCommand.class, CleanupCommand.class, MountCommand.class, UmountCommand.class, SyncCommand.class,
+        VerifyCommand.class, ScrubCommand.class, CleanupCommand.class, MountCommand.class, UmountCommand.class, SyncCommand.class,
         RecoverCommand.class, EmbeddingsCommand.class,
         org.streamfs.cli.service.InstallServiceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

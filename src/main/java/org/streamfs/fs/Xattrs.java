@@ -14,7 +14,9 @@ import org.streamfs.transfer.ChunkManifest;
  * Extended attributes: user ones kept in the object metadata ({@link Meta#XATTRS}; set and remove honour
  * XATTR_CREATE/XATTR_REPLACE), and the read-only {@code user.streamfs.*} ones: {@code status} (writing, uploading, stored, failed:
  * reason), {@code progress} ("UPLOADED/TOTAL bytes (P%)"), {@code sha256} (the whole file's SHA-256 as
- * recorded at upload) on files, and {@code statedir} on the mount root (how the CLI finds a mount's state
+ * recorded at upload) and {@code verified} ({@code yes} when reads of the stored version are checked chunk by
+ * chunk against a manifest naming that version, {@code no} for an object another tool wrote) on files, and
+ * {@code statedir} on the mount root (how the CLI finds a mount's state
  * directory and control socket).
  */
 final class Xattrs {
@@ -99,7 +101,8 @@ final class Xattrs {
     if (key.isEmpty()) {
       return List.of("user.streamfs.statedir");
     }
-    return List.of("user.streamfs.status", "user.streamfs.progress", "user.streamfs.sha256");
+    return List.of("user.streamfs.status", "user.streamfs.progress", "user.streamfs.sha256",
+        "user.streamfs.verified");
   }
 
   /** The value of {@code user.streamfs.<name>} for {@code key}, or null if it has none. */
@@ -137,6 +140,11 @@ final class Xattrs {
       if (name.equals("progress")) {
         return stored.size() + "/" + stored.size() + " bytes (100%)";
       }
+    }
+    if (name.equals("verified") && stored != null) {
+      // an empty file has nothing to verify; else: whether its chunks are checked against a manifest that
+      // names this very version (from this machine's catalog or the store)
+      return stored.size() == 0 || fs.reader().manifest(stored, true).verifiable() ? "yes" : "no";
     }
     if (!name.equals("sha256") || stored == null) {
       return null;

@@ -155,6 +155,49 @@ public interface ObjectStore extends Closeable {
   /** Replaces the user metadata of an existing object, keeping its bytes. */
   ObjectInfo updateMetadata(String key, Map<String, String> metadata) throws StoreException;
 
+  /**
+   * Whether this store keeps manifests next to its objects ({@link #readManifest}, {@link #writeManifest}):
+   * the local and S3 stores in a hidden sidecar per key, CouchDB in the document itself. Sidecars never
+   * appear in listings and their keys are refused like every reserved name.
+   */
+  default boolean keepsManifests() {
+    return false;
+  }
+
+  /**
+   * The manifest the store keeps for {@code key}, or null if it has none (or none it can read). It may
+   * name another version than the object's current one: callers check {@link StoredManifest#vouchesFor}.
+   */
+  default StoredManifest readManifest(String key) throws StoreException {
+    return null;
+  }
+
+  /**
+   * Keeps {@code m} as the manifest of {@code m.key()}, replacing the one kept before; atomic (a reader
+   * sees the old manifest or the new one). A store whose objects carry their own manifest (CouchDB) does
+   * nothing; one that does not {@link #keepsManifests} does nothing either.
+   */
+  default void writeManifest(StoredManifest m) throws StoreException {}
+
+  /** Removes the manifest kept for {@code key}; absent is not an error. */
+  default void deleteManifest(String key) throws StoreException {}
+
+  /**
+   * The ids ({@link StoredManifest#sidecarId}) of every sidecar this store holds, for a scrub to find those
+   * whose object is gone; empty for a store without sidecars.
+   */
+  default List<String> listManifestIds() throws StoreException {
+    return List.of();
+  }
+
+  /** The sidecar with this id (from {@link #listManifestIds}), or null if it is gone or unreadable. */
+  default StoredManifest readManifestById(String id) throws StoreException {
+    return null;
+  }
+
+  /** Removes the sidecar with this id; absent is not an error. */
+  default void deleteManifestById(String id) throws StoreException {}
+
   @Override
   void close();
 }

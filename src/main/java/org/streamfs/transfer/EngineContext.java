@@ -62,7 +62,7 @@ final class EngineContext implements AutoCloseable {
     this.callPool = Executors.newCachedThreadPool(daemon("streamfs-call"));
     this.uploadCallPool = Executors.newCachedThreadPool(background("streamfs-upcall"));
     this.retry = new Retrier(config, callPool, uploadCallPool);
-    this.manifests = new Manifests(catalog, config.chunkSizeBytes());
+    this.manifests = new Manifests(catalog, config.chunkSizeBytes(), store, retry);
   }
 
   static ThreadFactory daemon(String prefix) {

@@ -44,6 +44,8 @@ final class FileUploader {
 
   private final EngineContext ctx;
   private final Saga saga;
+  /** Operations whose completion was accepted without its reply (by size and time): not proven by bytes. */
+  private final java.util.Set<String> acceptedUnseen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   FileUploader(EngineContext ctx, Saga saga) {
     this.ctx = ctx;
@@ -282,6 +284,7 @@ final class FileUploader {
           && !now.lastModified().isBefore(o.createdAt().minusSeconds(2))) {
         LOG.info("{}: upload {} already completed (reply lost); accepting {}", o.operationId(), o.uploadId(),
             now.version());
+        acceptedUnseen.add(o.operationId());
         return now;
       }
       throw e;
@@ -307,8 +310,16 @@ final class FileUploader {
     for (ChunkMetadata c : chunks) {
       shas.add(c.checksum());
     }
-    ctx.manifests.put(op.key(), info.version(),
-        new ChunkManifest(op.totalSizeBytes(), op.chunkSizeBytes(), shas, sha));
+    ChunkManifest manifest = new ChunkManifest(op.totalSizeBytes(), op.chunkSizeBytes(), shas, sha);
+    if (acceptedUnseen.remove(op.operationId())) {
+      // accepted by size and time, not by its bytes: the store's manifest must not vouch for it (another
+      // writer's object of the same size would read as corrupt everywhere); this catalog keeps it
+      LOG.warn("{}: {} accepted as a lost completion keeps no manifest in the store; other machines read it"
+          + " unverified ('streamfs verify {}' checks it here)", op.operationId(), op.key(), op.operationId());
+      ctx.manifests.putInCatalog(op.key(), info.version(), manifest);
+    } else {
+      ctx.manifests.put(op.key(), info.version(), manifest);
+    }
     ctx.manifests.retireOthers(op.key(), info.version());
     Map<String, String> meta = new LinkedHashMap<>(op.metadata());
     meta.put("version", info.version());

@@ -18,7 +18,8 @@ import org.streamfs.store.StoreException;
  * of the file on a local directory store and copy then delete elsewhere (S3 and CouchDB have no rename);
  * a directory is renamed by the caller, in one {@link #movePrefix} where the store can, else object by
  * object. Copies and renames keep the chunk checksums
- * recorded for the object. Everything else about bytes (chunked uploads, verified chunk reads) goes
+ * recorded for the object, in the catalog and in the store (the manifest follows the object: written for the
+ * new key and version, removed from the old key; see {@link Manifests}). Everything else about bytes (chunked uploads, verified chunk reads) goes
  * through {@link StreamingManager}.
  */
 public final class Namespace {
@@ -85,9 +86,13 @@ public final class Namespace {
     }
   }
 
+  /** Removes the object, then the manifest the store keeps for it. */
   public void delete(String key) throws StoreException {
     store.delete(key);
     retireOthers(key, null);
+    if (manifests != null) {
+      manifests.forget(key);
+    }
   }
 
   /** The checksums recorded for versions of {@code key} other than {@code keep} go (after a grace period). */
@@ -175,6 +180,11 @@ public final class Namespace {
     }
     if (manifests != null) {
       manifests.putAll(carried);
+      for (ObjectInfo o : before) {
+        if (o.key().startsWith(fromPrefix) && !o.key().endsWith("/")) {
+          manifests.forget(o.key());
+        }
+      }
     }
     return after;
   }
@@ -207,6 +217,7 @@ public final class Namespace {
             manifests.put(moved.key(), moved.version(), m);
           }
           retireOthers(fromKey, null);
+          manifests.forget(fromKey);
         }
         return moved;
       }

@@ -28,8 +28,9 @@ final class Mounted implements AutoCloseable {
     this(root, root.resolve("store"), extraArgs);
   }
 
-  /** A mount of the store directory {@code store} (which another mount may share), its state under root. */
+  /** A mount of {@code store} (which other mounts may share), with its own state dir under {@code root}. */
   Mounted(Path root, Path store, String... extraArgs) throws IOException {
+    Files.createDirectories(root);
     this.store = Files.createDirectories(store);
     this.state = root.resolve("state");
     this.mnt = root.resolve("mnt");

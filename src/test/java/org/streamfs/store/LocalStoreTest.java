@@ -53,6 +53,30 @@ class LocalStoreTest extends ObjectStoreContract {
     assertTrue(store.list(".s", "/").commonPrefixes().isEmpty());
   }
 
+  @Test
+  void manifestSidecarsAreHiddenReservedAndNamedByTheKeysHash() throws Exception {
+    ObjectInfo o = store.put("docs/a.bin", data(10, 2), Map.of());
+    org.streamfs.store.StoredManifest m = new org.streamfs.store.StoredManifest("docs/a.bin", o.version(), 10,
+        4, java.util.List.of("a".repeat(64), "b".repeat(64), "c".repeat(64)), null);
+    store.writeManifest(m);
+    assertEquals(m, store.readManifest("docs/a.bin"));
+    assertTrue(m.vouchesFor(store.stat("docs/a.bin")));
+    String id = org.streamfs.store.StoredManifest.sidecarId("docs/a.bin");
+    assertTrue(Files.isRegularFile(root.resolve(".streamfs-manifests").resolve(id.substring(0, 2)).resolve(id)));
+    assertEquals(java.util.List.of("docs/a.bin"), store.list("", null).objects().stream()
+        .map(ObjectInfo::key).filter(k -> !k.endsWith("/")).toList(), "the sidecar is not an object");
+    assertTrue(store.list("", "/").commonPrefixes().stream().noneMatch(p -> p.startsWith(".streamfs")));
+    assertEquals(StoreException.Kind.INVALID_KEY, org.junit.jupiter.api.Assertions.assertThrows(
+        StoreException.class, () -> store.stat(".streamfs-manifests/" + id.substring(0, 2) + "/" + id)).kind());
+    assertEquals(null, store.readManifestById("../../etc/passwd"), "ids are hashes, never paths");
+    assertEquals(java.util.List.of(id), store.listManifestIds());
+    // a new version of the object: the old manifest no longer vouches for it
+    assertTrue(!m.vouchesFor(store.put("docs/a.bin", data(10, 3), Map.of())));
+    store.deleteManifest("docs/a.bin");
+    assertEquals(null, store.readManifest("docs/a.bin"));
+    assertTrue(store.listManifestIds().isEmpty());
+  }
+
   /** Blocks of 512 bytes the file takes on disk (stat %b). */
   private static long blocks(Path p) throws Exception {
     Process pr = new ProcessBuilder("stat", "-c", "%b", p.toString()).start();

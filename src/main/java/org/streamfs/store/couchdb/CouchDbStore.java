@@ -19,6 +19,7 @@ import org.streamfs.store.PendingUpload;
 import org.streamfs.store.StoreException;
 import org.streamfs.store.StoreException.Kind;
 import org.streamfs.store.StoreKeys;
+import org.streamfs.store.StoredManifest;
 import org.streamfs.store.StoreLimits;
 
 /**
@@ -98,6 +99,41 @@ public final class CouchDbStore implements ObjectStore {
       }
     }
     throw StoreException.notFound(key);
+  }
+
+  /** The manifest lives in each file's document: written with it, replaced, moved and deleted with it. */
+  @Override
+  public boolean keepsManifests() {
+    return true;
+  }
+
+  /**
+   * The document's manifest, naming the revision it is part of: only for our documents whose chunks all
+   * carry their SHA-256 and have the document's chunk size (but the last). Not for a sealed object
+   * (metadata {@code streamfs-format}): its attachments are frames, which it verifies itself.
+   */
+  @Override
+  public StoredManifest readManifest(String key) throws StoreException {
+    StoreKeys.validate(key);
+    if (key.endsWith("/")) {
+      return null;
+    }
+    DocAccess.Target t = docs.resolve(key);
+    FileDoc f = t == null ? null : t.file();
+    if (f == null || f.chunkSize() <= 0 || f.metadata().containsKey("streamfs-format")) {
+      return null;
+    }
+    List<String> shas = new ArrayList<>();
+    for (int i = 0; i < f.chunks().size(); i++) {
+      FileDoc.Chunk c = f.chunks().get(i);
+      boolean last = i == f.chunks().size() - 1;
+      if (c.sha256() == null || (!last && c.size() != f.chunkSize())) {
+        return null;
+      }
+      shas.add(c.sha256());
+    }
+    StoredManifest m = new StoredManifest(key, f.rev(), f.size(), f.chunkSize(), shas, f.sha256());
+    return m.consistent() ? m : null;
   }
 
   @Override

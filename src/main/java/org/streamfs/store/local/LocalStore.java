@@ -25,6 +25,7 @@ import org.streamfs.store.PendingUpload;
 import org.streamfs.store.StoreException;
 import org.streamfs.store.StoreException.Kind;
 import org.streamfs.store.StoreKeys;
+import org.streamfs.store.StoredManifest;
 
 /**
  * The embedded default store: a directory whose regular files are the objects, byte for byte (any other tool
@@ -450,6 +451,114 @@ public final class LocalStore implements ObjectStore {
       throw LocalErrors.map(key, "updating metadata", e);
     }
     return stat(key);
+  }
+
+  /** Sidecar manifests live in {@code .streamfs-manifests/<2 hex>/<sidecar id>}, hidden as every reserved name. */
+  static final String MANIFESTS = ".streamfs-manifests";
+  /** A sidecar larger than this is not ours (one of a 16 TiB file at 1 MiB chunks is about 1.1 GB). */
+  private static final long MAX_MANIFEST_BYTES = 2L << 30;
+
+  @Override
+  public boolean keepsManifests() {
+    return true;
+  }
+
+  private Path sidecar(String id) {
+    return paths.root.resolve(MANIFESTS).resolve(id.substring(0, 2)).resolve(id);
+  }
+
+  @Override
+  public StoredManifest readManifest(String key) throws StoreException {
+    StoreKeys.validate(key, LocalPaths.MAX_KEY_BYTES);
+    return readManifestById(StoredManifest.sidecarId(key));
+  }
+
+  @Override
+  public StoredManifest readManifestById(String id) throws StoreException {
+    if (!StoredManifest.isSidecarId(id)) {
+      return null;
+    }
+    Path p = sidecar(id);
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      long size = ch.size();
+      if (size > MAX_MANIFEST_BYTES) {
+        return null;
+      }
+      ByteBuffer b = ByteBuffer.allocate((int) size);
+      while (b.hasRemaining() && ch.read(b) >= 0) {
+        // reads to the end
+      }
+      return StoredManifest.parse(b.array());
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw LocalErrors.map(null, "reading the manifest sidecar " + id, e);
+    }
+  }
+
+  /**
+   * Temp file, then rename(2) onto the sidecar: a reader sees the old manifest or the new one. Not fsynced:
+   * a sidecar lost in a power cut leaves its object unverified, and a manifest can never vouch for another
+   * version than the one it names.
+   */
+  @Override
+  public void writeManifest(StoredManifest m) throws StoreException {
+    StoreKeys.validate(m.key(), LocalPaths.MAX_KEY_BYTES);
+    Path target = sidecar(StoredManifest.sidecarId(m.key()));
+    Path temp = null;
+    try {
+      Files.createDirectories(target.getParent(),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      temp = paths.newTemp();
+      Files.write(temp, m.toJson(), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+      Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      if (temp != null) {
+        LocalPaths.deleteQuietly(temp);
+      }
+      throw LocalErrors.map(m.key(), "writing the manifest sidecar", e);
+    }
+  }
+
+  @Override
+  public void deleteManifest(String key) throws StoreException {
+    StoreKeys.validate(key, LocalPaths.MAX_KEY_BYTES);
+    deleteManifestById(StoredManifest.sidecarId(key));
+  }
+
+  @Override
+  public void deleteManifestById(String id) throws StoreException {
+    if (!StoredManifest.isSidecarId(id)) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(sidecar(id));
+    } catch (IOException e) {
+      throw LocalErrors.map(null, "deleting the manifest sidecar " + id, e);
+    }
+  }
+
+  @Override
+  public List<String> listManifestIds() throws StoreException {
+    Path dir = paths.root.resolve(MANIFESTS);
+    List<String> out = new java.util.ArrayList<>();
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return out;
+    }
+    try (java.util.stream.Stream<Path> buckets = Files.list(dir)) {
+      for (Path b : (Iterable<Path>) buckets::iterator) {
+        if (!Files.isDirectory(b, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(b)) {
+          s.map(f -> f.getFileName().toString()).filter(StoredManifest::isSidecarId).forEach(out::add);
+        }
+      }
+    } catch (IOException e) {
+      throw LocalErrors.map(null, "listing manifest sidecars", e);
+    }
+    out.sort(null);
+    return out;
   }
 
   @Override

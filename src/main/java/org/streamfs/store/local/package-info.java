@@ -11,8 +11,10 @@
  * without a delimiter it is a recursive walk. The hidden directories {@code .streamfs-uploads/} (one
  * sub-directory per multipart upload: {@code upload.json} and {@code part-NNNNN} files),
  * {@code .streamfs-tmp/} (temp files on their way to publication) and {@code .streamfs-links/} (symbolic
- * links by which keys longer than a system call's PATH_MAX are reached; keys may be up to 16 KiB) carry
- * reserved names that no key can take, and are never listed.
+ * links by which keys longer than a system call's PATH_MAX are reached; keys may be up to 16 KiB) and
+ * {@code .streamfs-manifests/} (one JSON sidecar per object, named by the SHA-256 of its key, holding the
+ * manifest of the version it names: {@link org.streamfs.store.StoredManifest}) carry reserved names that no
+ * key can take, and are never listed.
  *
  * <p><b>Atomic publication.</b> Every write (put, copy, complete) follows restic's local {@code Save}: write a
  * temp file in {@code .streamfs-tmp/}, fsync it, set its xattrs, rename it onto the key, fsync the directory.

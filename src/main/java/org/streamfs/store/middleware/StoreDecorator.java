@@ -13,6 +13,7 @@ import org.streamfs.store.PartReceipt;
 import org.streamfs.store.PendingUpload;
 import org.streamfs.store.StoreException;
 import org.streamfs.store.StoreLimits;
+import org.streamfs.store.StoredManifest;
 
 /**
  * Base of the store middleware: forwards every SPI method to the wrapped store through one hook,
@@ -183,6 +184,50 @@ public abstract class StoreDecorator implements ObjectStore {
   @Override
   public ObjectInfo updateMetadata(String key, Map<String, String> metadata) throws StoreException {
     return around(StoreOp.UPDATE_METADATA, key, () -> delegate.updateMetadata(key, metadata));
+  }
+
+  @Override
+  public boolean keepsManifests() {
+    return delegate.keepsManifests();
+  }
+
+  @Override
+  public StoredManifest readManifest(String key) throws StoreException {
+    return around(StoreOp.READ_MANIFEST, key, () -> delegate.readManifest(key));
+  }
+
+  @Override
+  public void writeManifest(StoredManifest m) throws StoreException {
+    around(StoreOp.WRITE_MANIFEST, m.key(), () -> {
+      delegate.writeManifest(m);
+      return null;
+    });
+  }
+
+  @Override
+  public void deleteManifest(String key) throws StoreException {
+    around(StoreOp.DELETE_MANIFEST, key, () -> {
+      delegate.deleteManifest(key);
+      return null;
+    });
+  }
+
+  @Override
+  public List<String> listManifestIds() throws StoreException {
+    return around(StoreOp.LIST_MANIFESTS, null, delegate::listManifestIds);
+  }
+
+  @Override
+  public StoredManifest readManifestById(String id) throws StoreException {
+    return around(StoreOp.READ_MANIFEST, id, () -> delegate.readManifestById(id));
+  }
+
+  @Override
+  public void deleteManifestById(String id) throws StoreException {
+    around(StoreOp.DELETE_MANIFEST, id, () -> {
+      delegate.deleteManifestById(id);
+      return null;
+    });
   }
 
   @Override

@@ -16,7 +16,11 @@ public enum StoreOp {
   LIST_UPLOADS("listUploads"),
   DELETE("delete"),
   COPY("copy"),
-  UPDATE_METADATA("updateMetadata");
+  UPDATE_METADATA("updateMetadata"),
+  READ_MANIFEST("readManifest"),
+  WRITE_MANIFEST("writeManifest"),
+  DELETE_MANIFEST("deleteManifest"),
+  LIST_MANIFESTS("listManifestIds");
 
   private final String method;
 

@@ -22,6 +22,7 @@ import org.streamfs.store.PendingUpload;
 import org.streamfs.store.StoreException;
 import org.streamfs.store.StoreKeys;
 import org.streamfs.store.StoreLimits;
+import org.streamfs.store.StoredManifest;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -318,6 +319,98 @@ public final class S3Store implements ObjectStore {
         throw errors.map("delete", key, e);
       }
     }
+  }
+
+  /** Sidecar manifests: {@code <prefix>.streamfs/manifests/<sidecar id>}, hidden with the upload ledger. */
+  private static final String MANIFESTS = StoreKeys.RESERVED_PREFIX + "/manifests/";
+
+  @Override
+  public boolean keepsManifests() {
+    return true;
+  }
+
+  @Override
+  public StoredManifest readManifest(String key) throws StoreException {
+    StoreKeys.validate(key);
+    return readManifestById(StoredManifest.sidecarId(key));
+  }
+
+  @Override
+  public StoredManifest readManifestById(String id) throws StoreException {
+    if (!StoredManifest.isSidecarId(id)) {
+      return null;
+    }
+    try {
+      byte[] body = client.getObjectAsBytes(b -> b.bucket(bucket()).key(full(MANIFESTS + id))).asByteArray();
+      return StoredManifest.parse(body);
+    } catch (SdkException e) {
+      if (S3Errors.missingKey(e) || S3Errors.status(e, 404)) {
+        return null;
+      }
+      throw errors.map("read manifest", id, e);
+    }
+  }
+
+  /** One PutObject: S3 makes it visible whole, replacing the previous sidecar. */
+  @Override
+  public void writeManifest(StoredManifest m) throws StoreException {
+    StoreKeys.validate(m.key());
+    byte[] body = m.toJson();
+    try {
+      client.putObject(b -> b.bucket(bucket()).key(full(MANIFESTS + StoredManifest.sidecarId(m.key())))
+          .contentType("application/json").contentLength((long) body.length)
+          .contentMD5(S3Meta.b64(digest("MD5", ByteBuffer.wrap(body)))), RequestBody.fromBytes(body));
+    } catch (SdkException e) {
+      throw errors.map("write manifest", m.key(), e);
+    }
+  }
+
+  @Override
+  public void deleteManifest(String key) throws StoreException {
+    StoreKeys.validate(key);
+    deleteManifestById(StoredManifest.sidecarId(key));
+  }
+
+  @Override
+  public void deleteManifestById(String id) throws StoreException {
+    if (!StoredManifest.isSidecarId(id)) {
+      return;
+    }
+    try {
+      client.deleteObject(b -> b.bucket(bucket()).key(full(MANIFESTS + id)));
+    } catch (SdkException e) {
+      if (!S3Errors.missingKey(e)) {
+        throw errors.map("delete manifest", id, e);
+      }
+    }
+  }
+
+  @Override
+  public List<String> listManifestIds() throws StoreException {
+    List<String> out = new ArrayList<>();
+    String fullPrefix = full(MANIFESTS);
+    String token = null;
+    try {
+      do {
+        ListObjectsV2Request.Builder rb = ListObjectsV2Request.builder().bucket(bucket()).prefix(fullPrefix)
+            .maxKeys(pageSize());
+        if (token != null) {
+          rb.continuationToken(token);
+        }
+        ListObjectsV2Response page = client.listObjectsV2(rb.build());
+        for (S3Object o : page.contents()) {
+          String id = o.key().substring(fullPrefix.length());
+          if (StoredManifest.isSidecarId(id)) {
+            out.add(id);
+          }
+        }
+        token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+      } while (token != null);
+    } catch (SdkException e) {
+      throw errors.map("list manifests", null, e);
+    }
+    out.sort(null);
+    return out;
   }
 
   @Override

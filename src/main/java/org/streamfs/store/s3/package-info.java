@@ -36,7 +36,9 @@
  * ListParts and even UploadPart for an unknown or aborted upload id with success, so {@code listParts}
  * and (at most every 30 s per id) {@code uploadPart} first confirm the upload is open and report NOT_FOUND
  * otherwise. S3 keeps no per-upload mark that ListMultipartUploads returns, so each upload this tool begins
- * gets a small ledger object under {@code prefix/.streamfs/uploads/}; {@code listUploads} and
+ * gets a small ledger object under {@code prefix/.streamfs/uploads/} (manifests live beside it, one JSON
+ * sidecar per object under {@code prefix/.streamfs/manifests/}, named by the SHA-256 of the key and naming
+ * the ETag it vouches for; both areas are hidden from listings); {@code listUploads} and
  * {@code sweepOrphanUploads} only ever see and abort uploads in that ledger, never other tools' uploads in
  * the same bucket. Objects above 5 GiB are copied with UploadPartCopy parts instead of CopyObject.
  *

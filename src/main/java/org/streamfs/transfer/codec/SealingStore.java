@@ -18,6 +18,7 @@ import org.streamfs.store.ObjectStore;
 import org.streamfs.store.PartReceipt;
 import org.streamfs.store.PendingUpload;
 import org.streamfs.store.StoreException;
+import org.streamfs.store.StoredManifest;
 import org.streamfs.store.StoreException.Kind;
 import org.streamfs.store.StoreLimits;
 
@@ -447,6 +448,47 @@ public final class SealingStore implements ObjectStore {
     ObjectInfo now = inner.stat(key);
     boolean sealed = !now.isDirectory() && status(now, false).sealed;
     return translate(inner.updateMetadata(key, sealed ? flagged(metadata) : metadata), false);
+  }
+
+  @Override
+  public boolean keepsManifests() {
+    return inner.keepsManifests();
+  }
+
+  @Override
+  public StoredManifest readManifest(String key) throws StoreException {
+    return inner.readManifest(key);
+  }
+
+  /**
+   * Kept only when not encrypting: a sidecar holds plaintext digests, which would let the operator confirm
+   * a guess of the content (a sealed object carries its digests in its authenticated, encrypted index).
+   */
+  @Override
+  public void writeManifest(StoredManifest m) throws StoreException {
+    if (!options.encrypting()) {
+      inner.writeManifest(m);
+    }
+  }
+
+  @Override
+  public void deleteManifest(String key) throws StoreException {
+    inner.deleteManifest(key);
+  }
+
+  @Override
+  public List<String> listManifestIds() throws StoreException {
+    return inner.listManifestIds();
+  }
+
+  @Override
+  public StoredManifest readManifestById(String id) throws StoreException {
+    return inner.readManifestById(id);
+  }
+
+  @Override
+  public void deleteManifestById(String id) throws StoreException {
+    inner.deleteManifestById(id);
   }
 
   @Override

@@ -77,6 +77,24 @@ class CouchDbMappingIT {
         assertThrows(StoreException.class, () -> store.stat("docs/missing")).kind());
   }
 
+  @Test
+  void theDocumentIsTheManifestANewRevisionVouchesForItsOwnBytes() throws Exception {
+    CouchDbStore store = CouchDbTestSupport.newStore(server, null);
+    byte[] data = random(9 * MIB + 5, 4);
+    store.put("m/a.bin", data, Map.of());
+    ObjectInfo st = store.stat("m/a.bin");
+    org.streamfs.store.StoredManifest m = store.readManifest("m/a.bin");
+    assertTrue(m.vouchesFor(st), m + " vs " + st);
+    assertEquals(Sha256.hex(Sha256.digest(Arrays.copyOfRange(data, (int) m.chunkSize(),
+        (int) (2 * m.chunkSize())))), m.chunkSha256().get(1));
+    store.put("m/a.bin", random(100, 5), Map.of());
+    ObjectInfo again = store.stat("m/a.bin");
+    assertTrue(store.readManifest("m/a.bin").vouchesFor(again), "the new revision has its own manifest");
+    assertTrue(!m.vouchesFor(again), "the old one vouches for nothing new");
+    store.delete("m/a.bin");
+    assertEquals(null, store.readManifest("m/a.bin"));
+  }
+
   @ParameterizedTest
   @EnumSource(DocWriter.Mode.class)
   void multipartUploadKeepsOldVersionUntilCompleteThenSwaps(DocWriter.Mode mode) throws Exception {

@@ -41,6 +41,33 @@ class EmbeddingStoreTest {
   }
 
   @Test
+  void anotherStateDirReadsRowsVerifiedAndRefusesBitRot() throws Exception {
+    int dim = 16;
+    long rows = 8_000; // 512 KB: 8 chunks
+    EmbeddingInfo info = fx.embeddings.uploadEmbeddings(Rows.source(rows, dim), "rot", EmbeddingOptions.DEFAULTS);
+    float[][] want = fx.embeddings.readEmbeddings("rot", 5_000, 10);
+    try (EngineFixture other = new EngineFixture(fx.storeRoot, dir.resolve("state-2"), CHUNK)) {
+      assertTrue(other.engine.manifest(other.store.stat(info.key())).verifiable(), "found in the store");
+      assertArrayEquals(want, other.embeddings.readEmbeddings("rot", 5_000, 10));
+    }
+    Path object = fx.objectFile(info.key());
+    java.nio.file.attribute.FileTime mtime = Files.getLastModifiedTime(object);
+    long at = 128 + 5_000L * dim * 4 + 8; // inside row 5,000
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(object.toFile(), "rw")) {
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 1);
+    }
+    Files.setLastModifiedTime(object, mtime);
+    try (EngineFixture other = new EngineFixture(fx.storeRoot, dir.resolve("state-3"), CHUNK)) {
+      org.streamfs.model.ChecksumMismatchException e = assertThrows(
+          org.streamfs.model.ChecksumMismatchException.class, () -> other.embeddings.readEmbeddings("rot", 5_000, 10));
+      assertEquals((int) (at / CHUNK), e.chunkIndex());
+    }
+  }
+
+  @Test
   void uploadsReadsRangesAndReportsInfo() throws Exception {
     int dim = 48;
     long rows = 10_000; // 1.9 MB: 30 chunks

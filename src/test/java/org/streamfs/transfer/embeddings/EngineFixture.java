@@ -21,10 +21,15 @@ final class EngineFixture implements AutoCloseable {
   final Path stagingDir;
 
   EngineFixture(Path root, long chunkSize) throws IOException {
-    storeRoot = root.resolve("store");
-    stagingDir = root.resolve("state").resolve("embeddings");
+    this(root.resolve("store"), root.resolve("state"), chunkSize);
+  }
+
+  /** An engine over the store in {@code storeRoot} with its own state dir (another machine's view). */
+  EngineFixture(Path storeRoot, Path state, long chunkSize) throws IOException {
+    this.storeRoot = storeRoot;
+    stagingDir = state.resolve("embeddings");
     store = new CountingStore(LocalStore.open(storeRoot, true));
-    catalog = Catalog.open(root.resolve("state"));
+    catalog = Catalog.open(state);
     StreamingConfig config = StreamingConfig.builder().chunkSizeBytes(chunkSize).maxRetries(2)
         .retryDelay(Duration.ofMillis(10)).parallelChunks(2).build();
     engine = new StreamingManager(store, catalog, config);

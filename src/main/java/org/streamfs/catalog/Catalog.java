@@ -291,6 +291,26 @@ public final class Catalog implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Every saga step still owed in this catalog, whether or not its operation record is still there, in key
+   * order; a step that does not decode is reported as a {@link ChunkMetadataCorruptException}.
+   */
+  public List<SagaStep> allSagaSteps() throws ChunkMetadataCorruptException {
+    List<Map.Entry<byte[], byte[]>> entries =
+        env.read("read all saga steps", txn -> CatalogEnv.scan(txn, saga, new byte[0]));
+    List<SagaStep> out = new ArrayList<>(entries.size());
+    for (Map.Entry<byte[], byte[]> e : entries) {
+      String id = Keys.operationIdOf(e.getKey());
+      long sequence = Keys.sagaSequenceOf(e.getKey());
+      if (sequence < 0) {
+        throw new ChunkMetadataCorruptException(id, "saga key of " + e.getKey().length
+            + " bytes has not the id-0x00-sequence shape", null);
+      }
+      out.add(codec.decodeSagaStep(id, sequence, e.getValue()));
+    }
+    return out;
+  }
+
   /** Removes one saga step (the compensation was done, or is no longer owed). */
   public void removeSagaStep(SagaStep step) {
     byte[] key = Keys.saga(step.operationId(), step.sequence());

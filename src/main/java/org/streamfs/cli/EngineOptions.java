@@ -1,10 +1,12 @@
 package org.streamfs.cli;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.streamfs.catalog.Catalog;
 import org.streamfs.cli.config.Sizes;
 import org.streamfs.store.ObjectStore;
@@ -18,7 +20,9 @@ import picocli.CommandLine.Option;
 /**
  * Options every engine command shares (store, state dir, chunk size, parallelism, retries), and the wiring
  * of store, catalog and engine from them. The default store is a local directory under the user's data
- * directory, the default state dir lives under the user's cache directory; both are created 0700.
+ * directory, the default state dir under the user's state directory ({@code $XDG_STATE_HOME}, where the
+ * XDG spec puts data that must survive but is not worth backing up; a cache cleaner may wipe the cache dir,
+ * where it lived before); both are created 0700.
  */
 public final class EngineOptions {
   @Option(names = "--store", paramLabel = "URI", description = "Store URI: file:///abs/dir, s3://bucket/prefix?"
@@ -26,7 +30,8 @@ public final class EngineOptions {
   String store;
 
   @Option(names = "--state-dir", paramLabel = "DIR", description = "Catalog and work files"
-      + " (default: $XDG_CACHE_HOME/streamfs/state).", defaultValue = "${env:STREAMFS_STATE_DIR}")
+      + " (default: $XDG_STATE_HOME/streamfs/state; an existing $XDG_CACHE_HOME/streamfs/state is still used"
+      + " while the new one does not exist).", defaultValue = "${env:STREAMFS_STATE_DIR}")
   Path stateDir;
 
   @Option(names = "--chunk-size", paramLabel = "SIZE", description = "Chunk size, e.g. 10M (default: chosen"
@@ -79,14 +84,59 @@ public final class EngineOptions {
     return xdg("XDG_DATA_HOME", ".local/share").resolve("streamfs").resolve("store");
   }
 
+  /** The default state dir: $XDG_STATE_HOME/streamfs/state (~/.local/state/streamfs/state). */
+  public static Path newDefaultStateDir() {
+    return xdg("XDG_STATE_HOME", ".local/state").resolve("streamfs").resolve("state");
+  }
+
+  /** Where the default state dir was before: $XDG_CACHE_HOME/streamfs/state, still used if it exists. */
+  public static Path legacyDefaultStateDir() {
+    return xdg("XDG_CACHE_HOME", ".cache").resolve("streamfs").resolve("state");
+  }
+
+  private static final AtomicBoolean LEGACY_NOTED = new AtomicBoolean();
+
+  /**
+   * The default state dir given the new and the old location: the new one if it exists or the old one holds
+   * no catalog; otherwise the old one, in place. The old one is not moved: a process of an older streamfs
+   * may have its catalog open, and the cache dir is often on another filesystem (tmpfs), where no move is
+   * atomic.
+   */
+  static Path defaultStateDir(Path newDir, Path legacyDir) {
+    return Files.isDirectory(newDir) || !Files.isDirectory(legacyDir.resolve("catalog")) ? newDir : legacyDir;
+  }
+
+  /** One line, once per process, when the old default state dir is used. */
+  static String legacyNote(Path newDir, Path legacyDir) {
+    return "streamfs: using the state dir at its old place " + legacyDir + "; the default is now " + newDir
+        + " (move it there when no transfer runs)";
+  }
+
   public Path stateDir() throws IOException {
-    Path dir = stateDir != null ? stateDir : xdg("XDG_CACHE_HOME", ".cache").resolve("streamfs").resolve("state");
+    Path dir = stateDir;
+    if (dir == null) {
+      Path newDir = newDefaultStateDir();
+      Path legacyDir = legacyDefaultStateDir();
+      dir = defaultStateDir(newDir, legacyDir);
+      if (dir.equals(legacyDir) && LEGACY_NOTED.compareAndSet(false, true)) {
+        System.err.println(legacyNote(newDir, legacyDir));
+      }
+    }
     return ensurePrivateDir(dir);
   }
 
+  /** Creates the directory (and missing parents) if absent and makes it 0700; it is never group-readable. */
   public static Path ensurePrivateDir(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir);
+      Path parent = dir.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      try {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (FileAlreadyExistsException e) {
+        // created by another process meanwhile; the permissions are set below
+      }
     }
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     return dir;

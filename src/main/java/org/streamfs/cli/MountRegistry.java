@@ -70,6 +70,27 @@ public final class MountRegistry {
     return field(mountpoint, "state-dir").map(Path::of);
   }
 
+  /** The state directories of every mount in the registry (running, or left registered by a crash). */
+  static List<Path> registeredStateDirs() {
+    List<Path> out = new java.util.ArrayList<>();
+    try (java.util.stream.Stream<Path> files = Files.list(dir())) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        try {
+          for (String l : Files.readAllLines(f)) {
+            if (l.startsWith("state-dir=")) {
+              out.add(Path.of(l.substring("state-dir=".length())));
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          // unreadable or just removed: not a mount we can consult
+        }
+      }
+    } catch (IOException e) {
+      return out;
+    }
+    return out;
+  }
+
   /** The daemon's pid from the registry file, if known. */
   static Optional<Long> pidOf(Path mountpoint) {
     return field(mountpoint, "pid").map(Long::parseLong);

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
 @Command(name = "ops", description = "List transfers: active by default, --all or --failed.")
 final class OpsCommand implements Callable<Integer> {
   @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${env:STREAMFS_STATE_DIR}",
-      description = "Catalog location (default: $XDG_CACHE_HOME/streamfs/state).")
+      description = "Catalog location (default: $XDG_STATE_HOME/streamfs/state, or the old"
+          + " $XDG_CACHE_HOME/streamfs/state while only that exists).")
   Path stateDir;
 
   @Option(names = "--mount", paramLabel = "MOUNTPOINT", description = "The operations of this mount.")

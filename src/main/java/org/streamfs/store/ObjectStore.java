@@ -143,7 +143,13 @@ public interface ObjectStore extends Closeable {
   /** Discards an upload and its parts; the object at the key (if any) is untouched. Idempotent. */
   void abortUpload(String key, String uploadId) throws StoreException;
 
-  /** Uploads begun under {@code prefix} and not finished. */
+  /**
+   * Uploads begun under {@code prefix} and neither completed nor aborted, each with the time it began by the
+   * store's clock (null if the store cannot tell). A listed key and upload id are what {@link #abortUpload}
+   * takes, also in another process than the one that began the upload: {@code streamfs cleanup --orphans}
+   * aborts uploads no catalog references this way. A store shared with other tools lists only the uploads
+   * this tool began (S3: those in its ledger), so that such a cleanup never touches theirs.
+   */
   List<PendingUpload> listUploads(String prefix) throws StoreException;
 
   /** Removes the object (an empty directory marker for a key ending in /). Absent is not an error. */

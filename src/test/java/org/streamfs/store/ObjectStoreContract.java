@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -509,6 +510,37 @@ public abstract class ObjectStoreContract {
     store.abortUpload(base + "x/1", a);
     store.abortUpload(base + "y/2", b);
     assertTrue(store.listUploads(base).isEmpty());
+  }
+
+  @Test
+  void listUploadsNamesEachOpenUploadWithItsStartTimeAndItsIdAborts() throws Exception {
+    // What a cleanup of orphan uploads relies on: every open upload is listed, two at one key apart, with the
+    // time it began; the listed key and id abort that one upload and no other.
+    String key = base + "orphan";
+    Instant before = Instant.now().minusSeconds(60);
+    String a = store.beginUpload(key, Map.of());
+    part(key, a, 1, data(100, 1));
+    String b = store.beginUpload(key, Map.of());
+    part(key, b, 1, data(100, 2));
+    Instant after = Instant.now().plusSeconds(60);
+    List<PendingUpload> listed = store.listUploads(base);
+    assertEquals(2, listed.size(), listed.toString());
+    assertEquals(java.util.Set.of(a, b), listed.stream().map(PendingUpload::uploadId)
+        .collect(java.util.stream.Collectors.toSet()));
+    for (PendingUpload u : listed) {
+      assertEquals(key, u.key());
+      assertNotNull(u.initiated(), "start time of " + u);
+      assertTrue(!u.initiated().isBefore(before) && !u.initiated().isAfter(after),
+          "start time " + u.initiated() + " between " + before + " and " + after);
+    }
+    PendingUpload first = listed.stream().filter(u -> u.uploadId().equals(a)).findFirst().orElseThrow();
+    store.abortUpload(first.key(), first.uploadId());
+    assertEquals(List.of(b), store.listUploads(base).stream().map(PendingUpload::uploadId).toList());
+    assertKind(Kind.NOT_FOUND, () -> store.listParts(key, a));
+    assertEquals(1, store.listParts(key, b).size(), "the other upload keeps its part");
+    store.completeUpload(key, b, store.listParts(key, b));
+    assertTrue(store.listUploads(base).isEmpty(), "a completed upload is no longer listed");
+    assertArrayEquals(data(100, 2), read(key));
   }
 
   @Test

@@ -15,7 +15,8 @@ import org.streamfs.store.middleware.StoreOp;
  * test-only environment variable {@code STREAMFS_TEST_PART_LATENCY_MS} delays every uploaded part, so tests
  * can stop the daemon while an upload is surely in flight (ServiceIT), and {@code
  * STREAMFS_TEST_PART_FAILURES=N} fails every Nth part upload or copy with a transient error, which the
- * engine must retry without the writer noticing (MountModelIT).
+ * engine must retry without the writer noticing (MountModelIT), and {@code STREAMFS_TEST_HALT_AT=METHOD} kills
+ * the process at the first call of that store method (ManifestCrashIT).
  */
 final class StoreOpener {
   private StoreOpener() {}
@@ -30,6 +31,10 @@ final class StoreOpener {
     String every = System.getenv("STREAMFS_TEST_PART_FAILURES");
     if (every != null && !every.isBlank()) {
       store = new Flaky(store, Integer.parseInt(every.strip()));
+    }
+    String halt = System.getenv("STREAMFS_TEST_HALT_AT");
+    if (halt != null && !halt.isBlank()) {
+      store = new Halting(store, halt.strip());
     }
     return readLatencyMillis > 0 ? new Slowed(store, StoreOp.READ, readLatencyMillis) : store;
   }
@@ -53,6 +58,30 @@ final class StoreOpener {
     protected <T> T around(StoreOp op, String key, StoreCall<T> call) throws StoreException {
       if ((op == StoreOp.UPLOAD_PART || op == StoreOp.COPY_PART) && calls.incrementAndGet() % every == 0) {
         throw new StoreException(StoreException.Kind.TRANSIENT, key, "injected transient failure");
+      }
+      return call.call();
+    }
+  }
+
+  /**
+   * Test-only: the process dies (as with kill -9: no shutdown hook, no flush) at the first call of one
+   * store method ({@code STREAMFS_TEST_HALT_AT=writeManifest}, {@code completeUpload}, ...) on a key that
+   * does not start with '.' (the store's own records), so tests can crash the daemon between two steps of
+   * a publish.
+   */
+  private static final class Halting extends StoreDecorator {
+    private final String method;
+
+    Halting(ObjectStore d, String method) {
+      super(d);
+      this.method = method;
+    }
+
+    @Override
+    protected <T> T around(StoreOp op, String key, StoreCall<T> call) throws StoreException {
+      if (op.method().equals(method) && key != null && !key.startsWith(".")) {
+        System.err.println("streamfs: test halt at " + method + " of " + key);
+        Runtime.getRuntime().halt(137);
       }
       return call.call();
     }

@@ -709,13 +709,22 @@ final class StagedUploadImpl implements StagedUpload {
       StoreKeys.validate(copyKey, ctx.store.limits().maxKeyBytes());
       try {
         ObjectInfo copy;
+        List<String> shas = new ArrayList<>();
+        String wholeSha = null;
         if (layout.chunkCount() <= 1) {
           byte[] data = small != null ? small : readSmall(layout);
-          m.put(FileUploader.META_SHA256, Sha256.hex(Sha256.digest(data)));
+          wholeSha = Sha256.hex(Sha256.digest(data));
+          m.put(FileUploader.META_SHA256, wholeSha);
           copy = ctx.retry.run("put " + copyKey, () -> ctx.store.put(copyKey, data, m, Expect.ABSENT));
+          if (layout.chunkCount() == 1) {
+            shas.add(wholeSha);
+          }
         } else {
-          copy = uploadCopy(copyKey, layout, m);
+          copy = uploadCopy(copyKey, layout, m, shas);
         }
+        // the copy is verified like any object this mount publishes, on every machine
+        ctx.manifests.put(copy.key(), copy.version(), new ChunkManifest(layout.totalSize(), chunkSize, shas,
+            wholeSha));
         synchronized (this) {
           Map<String, String> om = new LinkedHashMap<>(op.metadata());
           om.put(CONFLICT_COPY, copy.key());
@@ -732,7 +741,8 @@ final class StagedUploadImpl implements StagedUpload {
   }
 
   /** Sends every chunk of the staged file as a new upload at {@code copyKey}, completed only onto nothing. */
-  private ObjectInfo uploadCopy(String copyKey, ChunkLayout layout, Map<String, String> m) throws IOException {
+  private ObjectInfo uploadCopy(String copyKey, ChunkLayout layout, Map<String, String> m, List<String> shas)
+      throws IOException {
     String id = ctx.retry.run("begin upload of " + copyKey, () -> ctx.store.beginUpload(copyKey, m));
     saga.recordAbortUpload(operationId(), copyKey, id);
     try {
@@ -748,6 +758,7 @@ final class StagedUploadImpl implements StagedUpload {
           PartReceipt r = ctx.retry.run("upload part " + part + " of " + copyKey,
               () -> ctx.store.uploadPart(copyKey, id, part, buf, digest));
           parts.add(new PartReceipt(r.partNumber(), layout.size(i), r.etag(), Sha256.hex(digest)));
+          shas.add(Sha256.hex(digest));
         }
       } finally {
         owner.buffers().release(buf);

@@ -121,6 +121,8 @@ class ConflictIT {
       assertTrue(status.contains("conflict") && status.contains(name), status);
       Mounted.Result ops = b.cli("ops", "--state-dir", b.state.toString(), "--all");
       assertTrue(ops.out().contains("conflict") && ops.out().contains(name), ops.out());
+      // the copy carries its manifest: the other mount (another machine) reads it verified
+      assertEquals("yes", a.sh("getfattr -n user.streamfs.verified --only-values mnt/" + name).strip());
     }
   }
 

@@ -152,7 +152,9 @@ final class LocalSlab {
     }
     Path path = file(dir);
     int runStart = -1;
-    for (int off = 0; off <= len; off += SPARSE_BLOCK) {
+    // blocks at 0, 64 KiB, ... and a last pass at len itself that ends the last run (len need not be a
+    // multiple of the block: a file's last part)
+    for (int off = 0; off <= len; off = off == len ? len + 1 : Math.min(off + SPARSE_BLOCK, len)) {
       int n = Math.min(SPARSE_BLOCK, len - off);
       boolean skip = off == len || Zeros.isZero(b.slice(base + off, n)) && holeOrZeros(ch, path, at + off, n);
       if (!skip && runStart < 0) {

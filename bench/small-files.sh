@@ -12,7 +12,7 @@
 #   cat       seconds of `find -type f -exec cat {} +` of the tree on another fresh mount (bytes counted)
 #   RSS       peak resident set (VmHWM) of the mount daemon over the three mounts
 # With S3_REQUESTS=1, S3Proxy logs at debug level and the script prints its requests per phase by method
-# (sidecar requests, under .streamfs/, counted apart).
+# (those for streamfs's manifest sidecars and its other .streamfs/ objects counted apart).
 # Credentials go to each tool through a 0600 file or the environment, never its command line.
 # Usage: [STREAMFS_BEFORE_JAR=/path/streamfs-all.jar] [STREAMFS_NOW_JAR=...] [S3_REQUESTS=1] \
 #        bench/small-files.sh [N_FILES (default 10000)] [RUNS (default 1)]   (as root: drop_caches, FUSE)
@@ -137,7 +137,8 @@ stored_files() {  # files of $fsize bytes the bucket holds outside streamfs's ow
 elapsed() { echo "$2 - $1" | bc -l; }
 
 # S3Proxy requests per phase (S3_REQUESTS=1): its debug log's "request: ... {METHOD@id URL HTTP/1.1}" lines
-# since line $1, by method and kind: list (bucket GET), mpu (multipart calls), sidecar (under .streamfs/).
+# since line $1, by method and kind: list (bucket GET), mpu (multipart calls), manifest (streamfs's manifest
+# sidecars, .streamfs/manifests/), .streamfs (its other objects there: the upload ledger).
 log_mark() { wc -l < "$scratch/s3proxy.log"; }
 requests() {
   [ "${S3_REQUESTS:-0}" = 1 ] || return 0
@@ -146,7 +147,8 @@ requests() {
     | awk '{k = $1; path = $2; sub(/\?.*/, "", path)
             if (path ~ /^\/bench\/?$/) k = k " list"
             else if ($2 ~ /[?&](uploads|uploadId|partNumber)/) k = k " mpu"
-            if ($2 ~ /\.streamfs/) k = k " sidecar"
+            if ($2 ~ /\.streamfs\/manifests\//) k = k " manifest"
+            else if ($2 ~ /\.streamfs\//) k = k " .streamfs"
             c[k]++}
            END {for (k in c) printf "%s %d, ", k, c[k]}' | sed 's/, $//'
 }

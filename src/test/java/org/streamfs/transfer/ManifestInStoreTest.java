@@ -185,9 +185,9 @@ class ManifestInStoreTest {
   void aCompletionAcceptedWithoutItsReplyLeavesNoManifestInTheStore() throws IOException {
     org.streamfs.store.ObjectStore lossy = new org.streamfs.testing.PassThrough(store) {
       @Override
-      public ObjectInfo completeUpload(String key, String uploadId, java.util.List<org.streamfs.store.PartReceipt> parts)
-          throws org.streamfs.store.StoreException {
-        super.completeUpload(key, uploadId, parts);
+      public ObjectInfo completeUpload(String key, String uploadId, java.util.List<org.streamfs.store.PartReceipt> parts,
+          org.streamfs.store.Expect expect) throws org.streamfs.store.StoreException {
+        super.completeUpload(key, uploadId, parts, expect);
         throw org.streamfs.store.StoreException.notFound(key); // the reply was lost; a retry finds no upload
       }
     };

@@ -24,6 +24,7 @@ import org.streamfs.catalog.Catalog;
 import org.streamfs.cli.service.GracefulStop;
 import org.streamfs.cli.service.StopSignals;
 import org.streamfs.cli.service.SystemdNotify;
+import org.streamfs.fs.FailedUpload;
 import org.streamfs.fs.StreamFs;
 import org.streamfs.fs.fuse.FuseMount;
 import org.streamfs.fs.fuse.ThreadNice;
@@ -253,6 +254,10 @@ final class MountDaemon {
             out.println("pending " + engine.pendingCompletions() + " " + String.join("; ", p));
             last = now;
           }
+        }
+        // what the barrier could not make safe: files whose latest bytes are not in the store
+        for (FailedUpload f : fs.failedUploads()) {
+          out.println(ControlChannel.failedLine(f));
         }
         out.println("done");
       }

@@ -194,6 +194,11 @@ final class MountDaemon {
     signals.restore();
     LOG.info("unmounted {}; {} uploads still pending resume at the next mount", s.mountpoint(),
         engine.pendingCompletions());
+    for (FailedUpload f : fs.failedUploads()) {
+      LOG.warn("{}: its latest bytes are NOT in the store (upload failed: {}); the store keeps the previous"
+          + " version; the bytes: streamfs recover {} DEST", f.key(), f.reason(),
+          f.operationId() == null ? "OP (see streamfs ops --failed)" : f.operationId());
+    }
     control.close();
     MountRegistry.remove(s.mountpoint());
     try {

@@ -65,6 +65,53 @@ class NamesMountIT {
     }
   }
 
+  /**
+   * {@code streamfs put} and {@code get} take KEY as a name's bytes, as the mount shows it: what put stored
+   * under $'\x80X' is the mount's file b'\x80X', and get reads it back; neighbours stay apart.
+   */
+  @Test
+  void putAndGetTakeKeysAsTheNamesBytes() throws Exception {
+    Path store = Files.createDirectories(root.resolve("store"));
+    String[] bytes = {"\\x01", "\\x09", "\\x5c", "\\x7f", "\\x80", "\\x81", "\\xc3", "\\xff", "\\xef\\x9e\\x80",
+        "\\xc3\\xa9"};
+    String java = "java -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8 -jar " + Path.of(Mounted.jar())
+        .toAbsolutePath() + " ";
+    String opts = " -q --store file://" + store + " --state-dir " + root.resolve("cli-state") + " ";
+    StringBuilder put = new StringBuilder("set -e; cd " + root + "\n");
+    for (int i = 0; i < bytes.length; i++) {
+      put.append("printf 'value ").append(i).append("' > src").append(i).append('\n');
+      put.append(java).append("put").append(opts).append("src").append(i).append(" $'k").append(bytes[i])
+          .append("X' >/dev/null\n");
+    }
+    try (Mounted m = new Mounted(root, store).start()) {
+      m.sh(put.toString());
+      StringBuilder py = new StringBuilder("import os\nfound = sorted(n for n in os.listdir(b'mnt') if n.startswith(b'k'))\n"
+          + "want = sorted([");
+      for (String b : bytes) {
+        py.append("b'k").append(b).append("X', ");
+      }
+      py.append("])\nassert found == want, (found, want)\n");
+      for (int i = 0; i < bytes.length; i++) {
+        py.append("assert open(b'mnt/k").append(bytes[i]).append("X', 'rb').read() == b'value ")
+            .append(i).append("'\n");
+      }
+      py.append("print('OK')\n");
+      Files.writeString(root.resolve("check.py"), py.toString());
+      String out = m.sh("python3 " + root.resolve("check.py"));
+      assertTrue(out.contains("OK"), out);
+    }
+    StringBuilder get = new StringBuilder("set -e; cd " + root + "\n");
+    for (int i = 0; i < bytes.length; i++) {
+      get.append(java).append("get").append(opts).append("$'k").append(bytes[i]).append("X' out").append(i)
+          .append(" >/dev/null\n");
+    }
+    Mounted.Result r = new Mounted(root.resolve("unused"), store).run(get.toString());
+    assertEquals(0, r.code(), r.out());
+    for (int i = 0; i < bytes.length; i++) {
+      assertEquals("value " + i, Files.readString(root.resolve("out" + i)), bytes[i]);
+    }
+  }
+
   @Test
   void theLibfuse2BindingRefusesNamesItCannotTellApart() throws Exception {
     String py = script();

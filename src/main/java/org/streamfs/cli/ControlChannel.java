@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * The local line protocol between the CLI and a running mount daemon, over the unix socket
  * {@code STATE_DIR/control.sock} (mode 0600, inside the 0700 state dir). A client sends one command line;
  * the daemon answers with lines and closes. Commands: {@code sync} (progress lines "pending FILES BYTES"
- * until every closed file is in the store, then "done"), {@code status} (one line per upload in flight),
- * {@code pid}.
+ * until every closed file's upload has ended, then one line "failed TAB KEY TAB OP TAB REASON" per file
+ * whose latest bytes are not in the store (OP "-" when unknown; keys hold no tab or newline, which names
+ * keep escaped), then "done"), {@code status} (one line per upload in flight), {@code pid}.
  */
 final class ControlChannel {
   private static final Logger LOG = LoggerFactory.getLogger(ControlChannel.class);
@@ -35,6 +36,24 @@ final class ControlChannel {
   }
 
   private ControlChannel() {}
+
+  /** The sync answer's line for a file whose latest bytes are not in the store. */
+  static String failedLine(org.streamfs.fs.FailedUpload f) {
+    String reason = f.reason() == null ? "upload failed" : f.reason().replaceAll("[\\t\\r\\n]+", " ");
+    return "failed\t" + f.key() + "\t" + (f.operationId() == null ? "-" : f.operationId()) + "\t" + reason;
+  }
+
+  /** A "failed" line of the sync answer read back; null if {@code line} is not one. */
+  static org.streamfs.fs.FailedUpload parseFailed(String line) {
+    if (!line.startsWith("failed\t")) {
+      return null;
+    }
+    String[] f = line.split("\t", 4);
+    if (f.length < 4) {
+      return null;
+    }
+    return new org.streamfs.fs.FailedUpload(f[1], f[2].equals("-") ? null : f[2], f[3]);
+  }
 
   static Path socket(Path stateDir) {
     return stateDir.resolve("control.sock");

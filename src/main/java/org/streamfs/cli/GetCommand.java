@@ -28,7 +28,7 @@ final class GetCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (EngineOptions.Engine e = engine.open(); Progress p = new Progress("get", json, quiet)) {
-      String id = e.manager().prepareDownload(key, file);
+      String id = e.manager().prepareDownload(CliKeys.of(key), file);
       System.out.println(json ? "{\"operation\":\"" + id + "\"}" : id);
       System.out.flush();
       e.manager().resumeDownload(id, p);

@@ -24,6 +24,7 @@ import org.streamfs.catalog.Catalog;
 import org.streamfs.cli.service.GracefulStop;
 import org.streamfs.cli.service.StopSignals;
 import org.streamfs.cli.service.SystemdNotify;
+import org.streamfs.fs.FailedUpload;
 import org.streamfs.fs.StreamFs;
 import org.streamfs.fs.fuse.FuseMount;
 import org.streamfs.fs.fuse.ThreadNice;
@@ -193,6 +194,11 @@ final class MountDaemon {
     signals.restore();
     LOG.info("unmounted {}; {} uploads still pending resume at the next mount", s.mountpoint(),
         engine.pendingCompletions());
+    for (FailedUpload f : fs.failedUploads()) {
+      LOG.warn("{}: its latest bytes are NOT in the store (upload failed: {}); the store keeps the previous"
+          + " version; the bytes: streamfs recover {} DEST", f.key(), f.reason(),
+          f.operationId() == null ? "OP (see streamfs ops --failed)" : f.operationId());
+    }
     control.close();
     MountRegistry.remove(s.mountpoint());
     try {
@@ -253,6 +259,10 @@ final class MountDaemon {
             out.println("pending " + engine.pendingCompletions() + " " + String.join("; ", p));
             last = now;
           }
+        }
+        // what the barrier could not make safe: files whose latest bytes are not in the store
+        for (FailedUpload f : fs.failedUploads()) {
+          out.println(ControlChannel.failedLine(f));
         }
         out.println("done");
       }

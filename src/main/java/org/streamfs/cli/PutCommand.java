@@ -33,7 +33,7 @@ final class PutCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (EngineOptions.Engine e = engine.open(); Progress p = new Progress("put", json, quiet)) {
-      String id = e.manager().prepareUpload(file, key, meta);
+      String id = e.manager().prepareUpload(file, CliKeys.of(key), meta);
       System.out.println(json ? "{\"operation\":\"" + id + "\"}" : id);
       System.out.flush();
       e.manager().resumeUpload(id, p);

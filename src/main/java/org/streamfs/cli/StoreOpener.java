@@ -15,8 +15,9 @@ import org.streamfs.store.middleware.StoreOp;
  * test-only environment variable {@code STREAMFS_TEST_PART_LATENCY_MS} delays every uploaded part, so tests
  * can stop the daemon while an upload is surely in flight (ServiceIT), and {@code
  * STREAMFS_TEST_PART_FAILURES=N} fails every Nth part upload or copy with a transient error, which the
- * engine must retry without the writer noticing (MountModelIT), and {@code STREAMFS_TEST_HALT_AT=METHOD} kills
- * the process at the first call of that store method (ManifestCrashIT).
+ * engine must retry without the writer noticing (MountModelIT); {@code STREAMFS_TEST_FAIL_KEYS=REGEX} fails
+ * every write of a matching key for good (UploadFailureIT), and {@code STREAMFS_TEST_HALT_AT=METHOD} kills the
+ * process at the first call of that store method (ManifestCrashIT).
  */
 final class StoreOpener {
   private StoreOpener() {}
@@ -36,7 +37,36 @@ final class StoreOpener {
     if (halt != null && !halt.isBlank()) {
       store = new Halting(store, halt.strip());
     }
+    String refused = System.getenv("STREAMFS_TEST_FAIL_KEYS");
+    if (refused != null && !refused.isBlank()) {
+      store = new Refusing(store, java.util.regex.Pattern.compile(refused.strip()));
+    }
     return readLatencyMillis > 0 ? new Slowed(store, StoreOp.READ, readLatencyMillis) : store;
+  }
+
+  /** Test-only: every write of a key matching the pattern fails for good (an upload that cannot land). */
+  private static final class Refusing extends StoreDecorator {
+    private static final java.util.Set<StoreOp> WRITES = java.util.EnumSet.of(StoreOp.PUT, StoreOp.UPLOAD_PART,
+        StoreOp.COPY_PART, StoreOp.COMPLETE_UPLOAD, StoreOp.COPY);
+    private final java.util.regex.Pattern keys;
+
+    Refusing(ObjectStore d, java.util.regex.Pattern keys) {
+      super(d);
+      this.keys = keys;
+    }
+
+    @Override
+    public String describe() {
+      return delegate.describe() + " (writes of keys matching " + keys + " fail)";
+    }
+
+    @Override
+    protected <T> T around(StoreOp op, String key, StoreCall<T> call) throws StoreException {
+      if (WRITES.contains(op) && key != null && keys.matcher(key).find()) {
+        throw new StoreException(StoreException.Kind.PERMANENT, key, "injected permanent failure");
+      }
+      return call.call();
+    }
   }
 
   /** Test-only: every Nth part upload or copy fails with a transient error before reaching the store. */

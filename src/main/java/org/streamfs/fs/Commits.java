@@ -27,11 +27,13 @@ final class Commits {
   private final Namespace namespace;
   private final Lookup lookup;
   private final Consumer<LiveFile> forget;
+  private final OpenFiles files;
 
-  Commits(Namespace namespace, Lookup lookup, Consumer<LiveFile> forget) {
+  Commits(Namespace namespace, Lookup lookup, Consumer<LiveFile> forget, OpenFiles files) {
     this.namespace = namespace;
     this.lookup = lookup;
     this.forget = forget;
+    this.files = files;
   }
 
   /** Commits any open session of the file and waits for its upload; returns the stored object. */
@@ -127,6 +129,7 @@ final class Commits {
         if (!f.unlinked) {
           lookup.remember(f.key, f.base);
         }
+        files.uploadSettled(f.key);
       } else if (unwrap(err) instanceof ConflictException c) {
         // another writer replaced the file first: the file now shows the store's version (never a mix);
         // these bytes went to a conflict copy (the file's status says where), or stay staged and fail
@@ -138,6 +141,11 @@ final class Commits {
         f.metaAfterCommit = false;
         f.conflict = c.getMessage();
         f.failure = c.copy() != null ? null : c;
+        if (c.copy() != null) {
+          files.uploadSettled(f.key);
+        } else if (!f.unlinked) {
+          files.uploadFailed(f.key, operationId(s), c.getMessage());
+        }
         lookup.invalidate(f.key);
       } else {
         Throwable c = unwrap(err);
@@ -148,6 +156,9 @@ final class Commits {
         } else {
           LOG.error("upload of {} failed, the previous version is kept and the staged bytes are listed by "
               + "'streamfs ops --failed': {}", f.key, c.toString());
+          if (!f.unlinked) {
+            files.uploadFailed(f.key, operationId(s), c.getMessage() != null ? c.getMessage() : c.toString());
+          }
         }
         lookup.invalidate(f.key);
       }
@@ -170,6 +181,10 @@ final class Commits {
       forget.accept(f);
       return f.base;
     }
+  }
+
+  private static String operationId(StagedFile s) {
+    return s == null ? null : s.upload().operationId();
   }
 
   private static Throwable unwrap(Throwable err) {

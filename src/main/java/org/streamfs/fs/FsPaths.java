@@ -7,7 +7,10 @@ import org.streamfs.store.StoreKeys;
  * Mount paths to store keys: "/a/b" is key "a/b", "/" is "" (the root). A name longer than 255 bytes
  * (NAME_MAX), or a path whose key (with the {@code /} of a directory marker) is longer than the store's
  * {@link org.streamfs.store.StoreLimits#maxKeyBytes}, is ENAMETOOLONG; a name the store cannot hold
- * (reserved {@code .streamfs} names, control characters) does not exist (ENOENT).
+ * (reserved {@code .streamfs} names) does not exist (ENOENT). Paths are in the form of {@link NameBytes}:
+ * the bindings escape bytes that are not UTF-8, control characters and {@code \}, so every Linux name has
+ * its own key; an escaped byte takes three bytes of the key, and the 255-byte limit applies to the name as
+ * the store keeps it.
  */
 final class FsPaths {
   private FsPaths() {}
@@ -27,7 +30,8 @@ final class FsPaths {
     String key = key(path);
     for (String seg : key.split("/")) {
       if (seg.getBytes(StandardCharsets.UTF_8).length > StoreKeys.MAX_SEGMENT_BYTES) {
-        throw FsException.of(Errno.ENAMETOOLONG, path, "name longer than 255 bytes");
+        throw FsException.of(Errno.ENAMETOOLONG, path, "name longer than 255 bytes as the store keeps it"
+            + " (bytes that are not UTF-8, control characters and \\ take three)");
       }
     }
     int bytes = key.getBytes(StandardCharsets.UTF_8).length;

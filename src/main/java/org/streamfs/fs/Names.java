@@ -1,7 +1,6 @@
 package org.streamfs.fs;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.streamfs.store.ObjectInfo;
 import org.streamfs.transfer.Namespace;
@@ -72,9 +71,13 @@ final class Names {
     keepParent(key);
   }
 
+  /**
+   * The object holds the target's bytes: {@code target} is in the form of {@link NameBytes} (as every name
+   * the bindings pass), so a target that is not UTF-8 is stored and read back byte for byte.
+   */
   void symlink(String target, String path, long uid, long gid) throws IOException {
     String key = fresh(path);
-    ObjectInfo o = ns.put(key, target.getBytes(StandardCharsets.UTF_8),
+    ObjectInfo o = ns.put(key, NameBytes.toBytes(target),
         Meta.create(Attr.S_IFLNK | 0777, uid, gid));
     lookup.remember(key, o);
     dirTimes.touchParentOf(key);
@@ -84,7 +87,7 @@ final class Names {
     if (!fs.getattr(path).isSymlink()) {
       throw FsException.of(Errno.EINVAL, path, "not a symbolic link");
     }
-    return new String(ns.readSmall(StreamFs.key(path)), StandardCharsets.UTF_8);
+    return NameBytes.fromBytes(ns.readSmall(StreamFs.key(path)));
   }
 
   /**

@@ -68,7 +68,7 @@ final class OpenFiles {
     this.reader = reader;
     this.lookup = lookup;
     this.readAheadMax = readAheadMax;
-    this.commits = new Commits(namespace, lookup, this::forgetIfIdleLocked);
+    this.commits = new Commits(namespace, lookup, this::forgetIfIdleLocked, this);
   }
 
   LiveFile get(String key) {
@@ -477,6 +477,8 @@ final class OpenFiles {
       } catch (IOException | RuntimeException e) {
         f.failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
         LOG.error("{}: committing it after the write-back delay failed: {}", f.key, e.toString());
+        uploadFailed(f.key, f.staged == null ? null : f.staged.upload().operationId(),
+            e.toString());
       }
       forgetIfIdleLocked(f);
     }
@@ -504,6 +506,8 @@ final class OpenFiles {
         } catch (IOException | RuntimeException e) {
           f.failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
           LOG.error("{}: committing it for a sync failed: {}", f.key, e.toString());
+          uploadFailed(f.key, f.staged == null ? null : f.staged.upload().operationId(),
+              e.toString());
         }
       }
     }
@@ -535,7 +539,13 @@ final class OpenFiles {
 
   /** fsync: commits the current content and returns once the store holds it. */
   void fsync(long fh) throws IOException {
-    settle(handle(fh).file());
+    LiveFile f = handle(fh).file();
+    settle(f);
+    FailedUpload u = failedUpload(f.key);
+    if (u != null) {
+      throw new IOException(f.key + ": its latest bytes are not in the store, their upload failed: "
+          + u.reason());
+    }
   }
 
   /** Commits any open session of the file and waits for its upload; returns the stored object. */
@@ -624,6 +634,7 @@ final class OpenFiles {
 
   /** unlink of a live file: a running session is rolled back; the object is deleted by the caller. */
   void unlinked(String key) throws IOException {
+    uploadSettled(key);
     LiveFile f = live.get(key);
     if (f == null) {
       return;
@@ -662,6 +673,14 @@ final class OpenFiles {
 
   /** After a rename moved {@code fromKey} to {@code toKey} in the store. */
   void rekey(String fromKey, String toKey, ObjectInfo moved) {
+    synchronized (failed) {
+      // the replaced file is gone; a moved file's failure goes with it
+      failed.remove(toKey);
+      FailedUpload u = failed.remove(fromKey);
+      if (u != null) {
+        failed.put(toKey, new FailedUpload(toKey, u.operationId(), u.reason()));
+      }
+    }
     LiveFile f = live.get(fromKey);
     if (f == null) {
       return;
@@ -675,6 +694,37 @@ final class OpenFiles {
       if (f.busy()) {
         live.put(toKey, f);
       }
+    }
+  }
+
+  /** Files whose latest bytes are not in the store, by key (see {@link FailedUpload}). */
+  private final Map<String, FailedUpload> failed = new java.util.LinkedHashMap<>();
+
+  /** The upload of {@code key}'s latest bytes failed: reported until a later one of the key succeeds. */
+  void uploadFailed(String key, String operationId, String reason) {
+    synchronized (failed) {
+      failed.put(key, new FailedUpload(key, operationId, reason));
+    }
+  }
+
+  /** The store holds {@code key}'s latest bytes again, or the file is gone: nothing to report. */
+  void uploadSettled(String key) {
+    synchronized (failed) {
+      failed.remove(key);
+    }
+  }
+
+  /** Files whose latest bytes are not in the store. */
+  List<FailedUpload> failedUploads() {
+    synchronized (failed) {
+      return new ArrayList<>(failed.values());
+    }
+  }
+
+  /** The failure of {@code key}'s latest upload, or null. */
+  FailedUpload failedUpload(String key) {
+    synchronized (failed) {
+      return failed.get(key);
     }
   }
 

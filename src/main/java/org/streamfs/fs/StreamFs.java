@@ -448,6 +448,14 @@ public final class StreamFs {
     return new FsStats(bs, Math.max(total, free), free, 1L << 32, 1L << 31, StoreKeys.MAX_SEGMENT_BYTES);
   }
 
+  /**
+   * Files of this mount whose latest bytes are not in the store (their upload failed; the store keeps the
+   * previous version, the bytes stay staged): what sync, umount and fsync report.
+   */
+  public List<FailedUpload> failedUploads() {
+    return files.failedUploads();
+  }
+
   /** Live files with uploads not yet finished: (key, progress) for sync/umount displays. */
   public List<String> pendingUploads() {
     return files.all().stream().filter(f -> {

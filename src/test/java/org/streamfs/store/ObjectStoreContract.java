@@ -124,6 +124,35 @@ public abstract class ObjectStoreContract {
     assertNotNull(store.describe());
   }
 
+  /**
+   * Every Linux name the mount can hand over (bytes 0x01-0xFF but {@code /}, as {@code NameBytes} escapes
+   * them: U+F700+byte for bytes that are not UTF-8, control characters and \\) is a key the store takes,
+   * lists and reads back under exactly that key, each its own object.
+   */
+  @Test
+  void everyEscapedByteNameIsAKeyOfItsOwn() throws Exception {
+    java.util.Map<String, byte[]> want = new java.util.TreeMap<>();
+    for (int v = 1; v <= 0xff; v++) {
+      if (v == '/') {
+        continue;
+      }
+      String name = org.streamfs.fs.NameBytes.fromBytes(new byte[] {(byte) v, 'X'});
+      want.put(base + "n/" + name, ("byte " + v).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    want.put(base + "n/" + org.streamfs.fs.NameBytes.fromBytes(new byte[] {(byte) 0xef, (byte) 0x9e,
+        (byte) 0x80}), "a real U+F780".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    for (var e : want.entrySet()) {
+      store.put(e.getKey(), e.getValue(), Map.of("mode", "33188"));
+    }
+    java.util.Set<String> listed = new java.util.TreeSet<>();
+    store.list(base + "n/", "/").objects().forEach(o -> listed.add(o.key()));
+    assertEquals(want.keySet(), listed);
+    for (var e : want.entrySet()) {
+      assertEquals(e.getKey(), store.stat(e.getKey()).key());
+      assertArrayEquals(e.getValue(), read(e.getKey()), e.getKey());
+    }
+  }
+
   @Test
   void putThenStatAndRead() throws Exception {
     byte[] bytes = data(3000, 1);

@@ -37,8 +37,7 @@ final class FuseReplies {
   }
 
   /** readlink's answer: the target, cut to fit and NUL-terminated. */
-  static int link(String target, Pointer buf, long size) {
-    byte[] t = target.getBytes(StandardCharsets.UTF_8);
+  static int link(byte[] t, Pointer buf, long size) {
     int n = (int) Math.min(t.length, size - 1);
     buf.put(0, t, 0, n);
     buf.putByte(n, (byte) 0);

@@ -3,6 +3,7 @@ package org.streamfs.fs.fuse;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Delegate;
+import jnr.ffi.annotations.Encoding;
 import jnr.ffi.annotations.In;
 import jnr.ffi.types.size_t;
 
@@ -173,92 +174,92 @@ public interface LibFuse3 {
 
   interface PathFi {
     @Delegate
-    int call(String path, Pointer fi);
+    int call(@Encoding("ISO-8859-1") String path, Pointer fi);
   }
 
   interface PathStatFi {
     @Delegate
-    int call(String path, Pointer stat, Pointer fi);
+    int call(@Encoding("ISO-8859-1") String path, Pointer stat, Pointer fi);
   }
 
   interface PathBufSize {
     @Delegate
-    int call(String path, Pointer buf, long size);
+    int call(@Encoding("ISO-8859-1") String path, Pointer buf, long size);
   }
 
   interface Mknod {
     @Delegate
-    int call(String path, int mode, long rdev);
+    int call(@Encoding("ISO-8859-1") String path, int mode, long rdev);
   }
 
   interface PathMode {
     @Delegate
-    int call(String path, int mode);
+    int call(@Encoding("ISO-8859-1") String path, int mode);
   }
 
   interface Path1 {
     @Delegate
-    int call(String path);
+    int call(@Encoding("ISO-8859-1") String path);
   }
 
   interface Path2 {
     @Delegate
-    int call(String from, String to);
+    int call(@Encoding("ISO-8859-1") String from, @Encoding("ISO-8859-1") String to);
   }
 
   interface Rename {
     @Delegate
-    int call(String from, String to, int flags);
+    int call(@Encoding("ISO-8859-1") String from, @Encoding("ISO-8859-1") String to, int flags);
   }
 
   interface ModeFi {
     @Delegate
-    int call(String path, int mode, Pointer fi);
+    int call(@Encoding("ISO-8859-1") String path, int mode, Pointer fi);
   }
 
   interface Chown {
     @Delegate
-    int call(String path, int uid, int gid, Pointer fi);
+    int call(@Encoding("ISO-8859-1") String path, int uid, int gid, Pointer fi);
   }
 
   interface Truncate {
     @Delegate
-    int call(String path, long size, Pointer fi);
+    int call(@Encoding("ISO-8859-1") String path, long size, Pointer fi);
   }
 
   interface Fallocate {
     @Delegate
-    int call(String path, int mode, long offset, long length, Pointer fi);
+    int call(@Encoding("ISO-8859-1") String path, int mode, long offset, long length, Pointer fi);
   }
 
   interface ReadWrite {
     @Delegate
-    int call(String path, Pointer buf, long size, long offset, Pointer fi);
+    int call(@Encoding("ISO-8859-1") String path, Pointer buf, long size, long offset, Pointer fi);
   }
 
   interface PathPtr {
     @Delegate
-    int call(String path, Pointer p);
+    int call(@Encoding("ISO-8859-1") String path, Pointer p);
   }
 
   interface Fsync {
     @Delegate
-    int call(String path, int datasync, Pointer fi);
+    int call(@Encoding("ISO-8859-1") String path, int datasync, Pointer fi);
   }
 
   interface SetXattr {
     @Delegate
-    int call(String path, String name, Pointer value, long size, int flags);
+    int call(@Encoding("ISO-8859-1") String path, @Encoding("ISO-8859-1") String name, Pointer value, long size, int flags);
   }
 
   interface GetXattr {
     @Delegate
-    int call(String path, String name, Pointer value, long size);
+    int call(@Encoding("ISO-8859-1") String path, @Encoding("ISO-8859-1") String name, Pointer value, long size);
   }
 
   interface Readdir {
     @Delegate
-    int call(String path, Pointer buf, Pointer filler, long offset, Pointer fi, int flags);
+    int call(@Encoding("ISO-8859-1") String path, Pointer buf, Pointer filler, long offset, Pointer fi, int flags);
   }
 
   interface Init {
@@ -268,6 +269,6 @@ public interface LibFuse3 {
 
   interface Access {
     @Delegate
-    int call(String path, int mask);
+    int call(@Encoding("ISO-8859-1") String path, int mask);
   }
 }

@@ -2,7 +2,6 @@ package org.streamfs.fs.fuse;
 
 import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.dev_t;
@@ -16,6 +15,9 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 import org.streamfs.fs.Attr;
+import org.streamfs.fs.Errno;
+import org.streamfs.fs.FsException;
+import org.streamfs.fs.NameBytes;
 import org.streamfs.fs.StreamFs;
 
 /**
@@ -47,6 +49,24 @@ public final class StreamFuse extends FuseStubFS {
   public StreamFuse(StreamFs fs, boolean xattrs) {
     this.fs = fs;
     this.xattrs = xattrs;
+  }
+
+  /**
+   * A path or symlink target as jnr-fuse decoded it (UTF-8, bytes that are not UTF-8 replaced by U+FFFD):
+   * the file system's name, or null (EILSEQ) if it holds U+FFFD, which may stand for any byte.
+   */
+  private static String name(String decoded) {
+    try {
+      return NameBytes.fromDecoded(decoded);
+    } catch (FsException e) {
+      org.slf4j.LoggerFactory.getLogger(StreamFuse.class).debug("{}", e.getMessage());
+      return null;
+    }
+  }
+
+  /** An xattr name as jnr-fuse decoded it, or null (EILSEQ) if it was not UTF-8. */
+  private static String xattrName(String decoded) {
+    return decoded.indexOf('\uFFFD') >= 0 ? null : decoded;
   }
 
   @Override
@@ -90,7 +110,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int getattr(String path, FileStat stat) {
+  public int getattr(String pathRaw, FileStat stat) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("getattr", path, () -> {
       fill(stat, fs.getattr(path));
       return 0;
@@ -98,12 +122,16 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-    return getattr(path, stat);
+  public int fgetattr(String pathRaw, FileStat stat, FuseFileInfo fi) {
+    return getattr(pathRaw, stat);
   }
 
   @Override
-  public int access(String path, int mask) {
+  public int access(String pathRaw, int mask) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("access", path, () -> {
       fs.getattr(path);
       return 0;
@@ -111,13 +139,20 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
+  public int readdir(String pathRaw, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("readdir", path, () -> {
       List<String> names = fs.readdir(path);
       filler.apply(buf, ".", null, 0);
       filler.apply(buf, "..", null, 0);
       for (String n : names) {
-        if (filler.apply(buf, ByteBuffer.wrap(n.getBytes(StandardCharsets.UTF_8)), null, 0) != 0) {
+        if (!NameBytes.canonical(n)) {
+          continue; // a key another client wrote with escapes of bytes another name shares (see NameBytes)
+        }
+        if (filler.apply(buf, ByteBuffer.wrap(FuseNames.bytes(n)), null, 0) != 0) {
           break;
         }
       }
@@ -126,7 +161,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int mkdir(String path, @mode_t long mode) {
+  public int mkdir(String pathRaw, @mode_t long mode) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("mkdir", path, () -> {
       fs.mkdir(path, (int) mode, uid(), gid());
       return 0;
@@ -134,7 +173,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int mknod(String path, @mode_t long mode, @dev_t long rdev) {
+  public int mknod(String pathRaw, @mode_t long mode, @dev_t long rdev) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("mknod", path, () -> {
       fs.mknod(path, (int) mode, rdev, uid(), gid());
       return 0;
@@ -142,7 +185,15 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int link(String oldpath, String newpath) {
+  public int link(String oldpathRaw, String newpathRaw) {
+    String oldpath = name(oldpathRaw);
+    if (oldpath == null) {
+      return -Errno.EILSEQ;
+    }
+    String newpath = name(newpathRaw);
+    if (newpath == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("link", oldpath + " -> " + newpath, () -> {
       fs.link(oldpath, newpath);
       return 0;
@@ -150,7 +201,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int rmdir(String path) {
+  public int rmdir(String pathRaw) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("rmdir", path, () -> {
       fs.rmdir(path);
       return 0;
@@ -158,7 +213,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int unlink(String path) {
+  public int unlink(String pathRaw) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("unlink", path, () -> {
       fs.unlink(path);
       return 0;
@@ -166,7 +225,15 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int rename(String oldpath, String newpath) {
+  public int rename(String oldpathRaw, String newpathRaw) {
+    String oldpath = name(oldpathRaw);
+    if (oldpath == null) {
+      return -Errno.EILSEQ;
+    }
+    String newpath = name(newpathRaw);
+    if (newpath == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("rename", oldpath + " -> " + newpath, () -> {
       fs.rename(oldpath, newpath);
       return 0;
@@ -174,7 +241,15 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int symlink(String target, String linkpath) {
+  public int symlink(String targetRaw, String linkpathRaw) {
+    String target = name(targetRaw);
+    if (target == null) {
+      return -Errno.EILSEQ;
+    }
+    String linkpath = name(linkpathRaw);
+    if (linkpath == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("symlink", linkpath, () -> {
       fs.symlink(target, linkpath, uid(), gid());
       return 0;
@@ -182,12 +257,20 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int readlink(String path, Pointer buf, @size_t long size) {
-    return FuseCall.run("readlink", path, () -> FuseReplies.link(fs.readlink(path), buf, size));
+  public int readlink(String pathRaw, Pointer buf, @size_t long size) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
+    return FuseCall.run("readlink", path, () -> FuseReplies.link(FuseNames.bytes(fs.readlink(path)), buf, size));
   }
 
   @Override
-  public int chmod(String path, @mode_t long mode) {
+  public int chmod(String pathRaw, @mode_t long mode) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("chmod", path, () -> {
       fs.chmod(path, (int) mode);
       return 0;
@@ -195,7 +278,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int chown(String path, long uid, long gid) {
+  public int chown(String pathRaw, long uid, long gid) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("chown", path, () -> {
       fs.chown(path, uid, gid);
       return 0;
@@ -203,13 +290,21 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int utimens(String path, Timespec[] timespec) {
+  public int utimens(String pathRaw, Timespec[] timespec) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("utimens", path, () -> FuseReplies.times(fs, path, timespec[0].tv_sec.get(),
         timespec[0].tv_nsec.longValue(), timespec[1].tv_sec.get(), timespec[1].tv_nsec.longValue()));
   }
 
   @Override
-  public int truncate(String path, @off_t long size) {
+  public int truncate(String pathRaw, @off_t long size) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("truncate", path, () -> {
       fs.truncate(path, size);
       return 0;
@@ -217,7 +312,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+  public int fallocate(String pathRaw, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("fallocate", path, () -> {
       fs.fallocate(fi.fh.get(), mode, off, length);
       return 0;
@@ -225,7 +324,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+  public int ftruncate(String pathRaw, @off_t long size, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("ftruncate", path, () -> {
       fs.ftruncate(fi.fh.get(), size);
       return 0;
@@ -233,7 +336,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+  public int create(String pathRaw, @mode_t long mode, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("create", path, () -> {
       fi.fh.set(fs.create(path, (int) mode, uid(), gid()));
       return 0;
@@ -241,7 +348,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int open(String path, FuseFileInfo fi) {
+  public int open(String pathRaw, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("open", path, () -> {
       long fh = fs.open(path, fi.flags.get());
       fi.fh.set(fh);
@@ -255,14 +366,22 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+  public int read(String pathRaw, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("read", path, () -> {
       return fs.read(fi.fh.get(), offset, direct(buf, size));
     });
   }
 
   @Override
-  public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+  public int write(String pathRaw, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("write", path, () -> {
       fs.write(fi.fh.get(), offset, direct(buf, size));
       return (int) size;
@@ -270,7 +389,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int flush(String path, FuseFileInfo fi) {
+  public int flush(String pathRaw, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("flush", path, () -> {
       fs.flush(fi.fh.get());
       return 0;
@@ -278,7 +401,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int release(String path, FuseFileInfo fi) {
+  public int release(String pathRaw, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("release", path, () -> {
       fs.release(fi.fh.get());
       return 0;
@@ -286,7 +413,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+  public int fsync(String pathRaw, int isdatasync, FuseFileInfo fi) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("fsync", path, () -> {
       fs.fsync(fi.fh.get());
       return 0;
@@ -294,7 +425,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int statfs(String path, Statvfs st) {
+  public int statfs(String pathRaw, Statvfs st) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     return FuseCall.run("statfs", path, () -> {
       StreamFs.FsStats s = fs.statfs();
       st.f_bsize.set(s.blockSize());
@@ -311,7 +446,15 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int getxattr(String path, String name, Pointer value, @size_t long size) {
+  public int getxattr(String pathRaw, String nameRaw, Pointer value, @size_t long size) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
+    String name = xattrName(nameRaw);
+    if (name == null) {
+      return -Errno.EILSEQ;
+    }
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }
@@ -319,7 +462,11 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int listxattr(String path, Pointer list, @size_t long size) {
+  public int listxattr(String pathRaw, Pointer list, @size_t long size) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }
@@ -328,7 +475,15 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+  public int setxattr(String pathRaw, String nameRaw, Pointer value, @size_t long size, int flags) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
+    String name = xattrName(nameRaw);
+    if (name == null) {
+      return -Errno.EILSEQ;
+    }
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }
@@ -341,7 +496,15 @@ public final class StreamFuse extends FuseStubFS {
   }
 
   @Override
-  public int removexattr(String path, String name) {
+  public int removexattr(String pathRaw, String nameRaw) {
+    String path = name(pathRaw);
+    if (path == null) {
+      return -Errno.EILSEQ;
+    }
+    String name = xattrName(nameRaw);
+    if (name == null) {
+      return -Errno.EILSEQ;
+    }
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }

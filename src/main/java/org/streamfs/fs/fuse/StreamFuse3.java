@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streamfs.fs.Errno;
 import org.streamfs.fs.FsException;
+import org.streamfs.fs.NameBytes;
 import org.streamfs.fs.StreamFs;
 
 /**
@@ -129,14 +130,16 @@ final class StreamFuse3 {
     return null;
   }
 
-  private int getattr(String path, Pointer stat, Pointer fi) {
+  private int getattr(String pathRaw, Pointer stat, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("getattr", path, () -> {
       LibFuse3.putStat(stat, fs.getattr(path));
       return 0;
     });
   }
 
-  private int access(String path, int mask) {
+  private int access(String pathRaw, int mask) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("access", path, () -> {
       fs.getattr(path);
       return 0;
@@ -147,7 +150,8 @@ final class StreamFuse3 {
   private static final CallContext FILL_DIR = CallContext.getCallContext(Type.SINT32, new Type[] {Type.POINTER,
       Type.POINTER, Type.POINTER, Type.SINT64, Type.SINT32}, CallingConvention.DEFAULT, false);
 
-  private int readdir(String path, Pointer buf, Pointer filler, long offset, Pointer fi, int flags) {
+  private int readdir(String pathRaw, Pointer buf, Pointer filler, long offset, Pointer fi, int flags) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("readdir", path, () -> {
       List<String> names = fs.readdir(path);
       boolean plus = (flags & LibFuse3.READDIR_PLUS) != 0;
@@ -163,7 +167,10 @@ final class StreamFuse3 {
       inv.invokeN5(FILL_DIR, fn, buf.address(), name, 0, 0, 0);
       String base = path.endsWith("/") ? path : path + "/";
       for (String n : names) {
-        byte[] b = n.getBytes(StandardCharsets.UTF_8);
+        if (!NameBytes.canonical(n)) {
+          continue; // a key another client wrote with escapes of bytes another name shares (see NameBytes)
+        }
+        byte[] b = FuseNames.bytes(n);
         if (b.length > 1000) {
           continue; // cannot be a name the fs accepted (255 bytes at most)
         }
@@ -191,7 +198,8 @@ final class StreamFuse3 {
     }
   }
 
-  private int mkdir(String path, int mode) {
+  private int mkdir(String pathRaw, int mode) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("mkdir", path, () -> {
       long[] c = caller();
       fs.mkdir(path, mode, c[0], c[1]);
@@ -199,7 +207,8 @@ final class StreamFuse3 {
     });
   }
 
-  private int mknod(String path, int mode, long rdev) {
+  private int mknod(String pathRaw, int mode, long rdev) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("mknod", path, () -> {
       long[] c = caller();
       fs.mknod(path, mode, rdev, c[0], c[1]);
@@ -207,28 +216,34 @@ final class StreamFuse3 {
     });
   }
 
-  private int link(String from, String to) {
+  private int link(String fromRaw, String toRaw) {
+    String from = FuseNames.path(fromRaw);
+    String to = FuseNames.path(toRaw);
     return FuseCall.run("link", from + " -> " + to, () -> {
       fs.link(from, to);
       return 0;
     });
   }
 
-  private int rmdir(String path) {
+  private int rmdir(String pathRaw) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("rmdir", path, () -> {
       fs.rmdir(path);
       return 0;
     });
   }
 
-  private int unlink(String path) {
+  private int unlink(String pathRaw) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("unlink", path, () -> {
       fs.unlink(path);
       return 0;
     });
   }
 
-  private int rename(String from, String to, int flags) {
+  private int rename(String fromRaw, String toRaw, int flags) {
+    String from = FuseNames.path(fromRaw);
+    String to = FuseNames.path(toRaw);
     return FuseCall.run("rename", from + " -> " + to, () -> {
       if ((flags & ~LibFuse3.RENAME_NOREPLACE) != 0) {
         return -Errno.EINVAL; // RENAME_EXCHANGE / WHITEOUT: callers fall back to a plain rename
@@ -253,7 +268,9 @@ final class StreamFuse3 {
     }
   }
 
-  private int symlink(String target, String linkpath) {
+  private int symlink(String targetRaw, String linkpathRaw) {
+    String target = FuseNames.path(targetRaw);
+    String linkpath = FuseNames.path(linkpathRaw);
     return FuseCall.run("symlink", linkpath, () -> {
       long[] c = caller();
       fs.symlink(target, linkpath, c[0], c[1]);
@@ -261,38 +278,44 @@ final class StreamFuse3 {
     });
   }
 
-  private int readlink(String path, Pointer buf, long size) {
-    return FuseCall.run("readlink", path, () -> FuseReplies.link(fs.readlink(path), buf, size));
+  private int readlink(String pathRaw, Pointer buf, long size) {
+    String path = FuseNames.path(pathRaw);
+    return FuseCall.run("readlink", path, () -> FuseReplies.link(FuseNames.bytes(fs.readlink(path)), buf, size));
   }
 
-  private int chmod(String path, int mode, Pointer fi) {
+  private int chmod(String pathRaw, int mode, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("chmod", path, () -> {
       fs.chmod(path, mode);
       return 0;
     });
   }
 
-  private int chown(String path, int uid, int gid, Pointer fi) {
+  private int chown(String pathRaw, int uid, int gid, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("chown", path, () -> {
       fs.chown(path, Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid));
       return 0;
     });
   }
 
-  private int utimens(String path, Pointer tv, Pointer fi) {
+  private int utimens(String pathRaw, Pointer tv, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("utimens", path, () -> present(tv)
         ? FuseReplies.times(fs, path, tv.getLong(0), tv.getLong(8), tv.getLong(16), tv.getLong(24))
         : FuseReplies.times(fs, path, 0, FuseReplies.nowNanos(), 0, FuseReplies.nowNanos()));
   }
 
-  private int fallocate(String path, int mode, long offset, long length, Pointer fi) {
+  private int fallocate(String pathRaw, int mode, long offset, long length, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("fallocate", path, () -> {
       fs.fallocate(fh(fi), mode, offset, length);
       return 0;
     });
   }
 
-  private int truncate(String path, long size, Pointer fi) {
+  private int truncate(String pathRaw, long size, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("truncate", path, () -> {
       if (present(fi)) {
         fs.ftruncate(fh(fi), size);
@@ -303,7 +326,8 @@ final class StreamFuse3 {
     });
   }
 
-  private int create(String path, int mode, Pointer fi) {
+  private int create(String pathRaw, int mode, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("create", path, () -> {
       long[] c = caller();
       fi.putLong(LibFuse3.FI_FH, fs.create(path, mode, c[0], c[1]));
@@ -311,7 +335,8 @@ final class StreamFuse3 {
     });
   }
 
-  private int open(String path, Pointer fi) {
+  private int open(String pathRaw, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("open", path, () -> {
       int flags = fi.getInt(LibFuse3.FI_FLAGS);
       long fh = fs.open(path, flags);
@@ -333,11 +358,13 @@ final class StreamFuse3 {
     });
   }
 
-  private int read(String path, Pointer buf, long size, long offset, Pointer fi) {
+  private int read(String pathRaw, Pointer buf, long size, long offset, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("read", path, () -> fs.read(fh(fi), offset, direct(buf, size)));
   }
 
-  private int write(String path, Pointer buf, long size, long offset, Pointer fi) {
+  private int write(String pathRaw, Pointer buf, long size, long offset, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     if (LOG.isDebugEnabled()) {
       LOG.debug("write {} {} at {}", path, size, offset);
     }
@@ -347,55 +374,63 @@ final class StreamFuse3 {
     });
   }
 
-  private int flush(String path, Pointer fi) {
+  private int flush(String pathRaw, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("flush", path, () -> {
       fs.flush(fh(fi));
       return 0;
     });
   }
 
-  private int release(String path, Pointer fi) {
+  private int release(String pathRaw, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("release", path, () -> {
       fs.release(fh(fi));
       return 0;
     });
   }
 
-  private int fsync(String path, int datasync, Pointer fi) {
+  private int fsync(String pathRaw, int datasync, Pointer fi) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("fsync", path, () -> {
       fs.fsync(fh(fi));
       return 0;
     });
   }
 
-  private int statfs(String path, Pointer st) {
+  private int statfs(String pathRaw, Pointer st) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("statfs", path, () -> {
       LibFuse3.putStatvfs(st, fs.statfs());
       return 0;
     });
   }
 
-  private int getxattr(String path, String name, Pointer value, long size) {
-    return FuseCall.run("getxattr", path, () -> FuseReplies.xattr(fs.getxattr(path, name), value, size));
+  private int getxattr(String pathRaw, String name, Pointer value, long size) {
+    String path = FuseNames.path(pathRaw);
+    return FuseCall.run("getxattr", path, () -> FuseReplies.xattr(fs.getxattr(path, FuseNames.xattrName(name)), value, size));
   }
 
-  private int listxattr(String path, Pointer list, long size) {
+  private int listxattr(String pathRaw, Pointer list, long size) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("listxattr", path,
         () -> FuseReplies.xattr(FuseReplies.names(fs.listxattr(path)), list, size));
   }
 
-  private int setxattr(String path, String name, Pointer value, long size, int flags) {
+  private int setxattr(String pathRaw, String name, Pointer value, long size, int flags) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("setxattr", path, () -> {
       byte[] v = new byte[(int) size];
       value.get(0, v, 0, v.length);
-      fs.setxattr(path, name, v, flags);
+      fs.setxattr(path, FuseNames.xattrName(name), v, flags);
       return 0;
     });
   }
 
-  private int removexattr(String path, String name) {
+  private int removexattr(String pathRaw, String name) {
+    String path = FuseNames.path(pathRaw);
     return FuseCall.run("removexattr", path, () -> {
-      fs.removexattr(path, name);
+      fs.removexattr(path, FuseNames.xattrName(name));
       return 0;
     });
   }

@@ -731,9 +731,14 @@ public abstract class ObjectStoreContract {
     return true;
   }
 
+  /**
+   * Writers racing from one base: every completion lands or is a CONFLICT (nothing else), at least one
+   * lands, and the object holds a winner's bytes whole. On a store whose condition check and publish are one
+   * step exactly one lands; on one that checks, then writes (S3Proxy), several may (the window SEMANTICS.md
+   * documents), never a mix of two.
+   */
   @Test
   void twoWritersFromOneBaseRacingToCompleteExactlyOneWins() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(atomicConditionalWrites(), "the server checks, then writes");
     String k = base + "race";
     ObjectInfo v0 = store.put(k, data(10, 9), Map.of());
     int writers = 4;
@@ -745,8 +750,7 @@ public abstract class ObjectStoreContract {
       parts.add(uploadWhole(k, up, data(100 + w, 20 + w)));
     }
     ExecutorService pool = Executors.newFixedThreadPool(writers);
-    int won = -1;
-    int conflicts = 0;
+    List<Integer> won = new ArrayList<>();
     try {
       List<Future<ObjectInfo>> results = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
@@ -757,20 +761,22 @@ public abstract class ObjectStoreContract {
       for (int w = 0; w < writers; w++) {
         try {
           results.get(w).get();
-          assertEquals(-1, won, "two completions from one base both landed");
-          won = w;
+          won.add(w);
         } catch (java.util.concurrent.ExecutionException e) {
           assertEquals(Kind.CONFLICT, ((StoreException) e.getCause()).kind(), e.getCause().toString());
-          conflicts++;
           store.abortUpload(k, ids.get(w));
         }
       }
     } finally {
       pool.shutdownNow();
     }
-    assertTrue(won >= 0, "none landed");
-    assertEquals(writers - 1, conflicts);
-    assertArrayEquals(data(100 + won, 20 + won), read(k));
+    assertFalse(won.isEmpty(), "none landed");
+    if (atomicConditionalWrites()) {
+      assertEquals(1, won.size(), "completions from one base that landed: " + won);
+    }
+    byte[] stored = read(k);
+    assertTrue(won.stream().anyMatch(w -> java.util.Arrays.equals(data(100 + w, 20 + w), stored)),
+        "the object holds no winner's bytes whole");
   }
 
   /** Writers that each remember the version they last saw, interleaved at random against a model. */

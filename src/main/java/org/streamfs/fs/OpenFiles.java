@@ -26,10 +26,11 @@ import org.streamfs.transfer.StreamingManager;
 /**
  * The handle table and the write sessions. Each open file is one {@link LiveFile} (shared by all its
  * handles) keyed by store key; a handle adds its access mode and read-ahead state. A create, or the first
- * write or truncate of an open file, starts a staged upload (a session); flush (every close()) commits it,
- * so a file is crash-safe as soon as close() returns; release of the last writer commits what a flush did
- * not. The object appears whole, in the background. fsync commits and waits until the store holds it; the
- * next write starts a new session over that version. A writer killed with -9 still gets flush and release
+ * write or truncate of an open file, starts a staged upload (a session); flush (every close()) seals it
+ * (durably recorded as closed, so a file is crash-safe as soon as close() returns) and the session is
+ * committed once the write-back delay has passed with no writer left, or at once with no delay; a reopen
+ * within the delay continues the same session. The object appears whole, in the background. fsync commits
+ * and waits until the store holds it; the next write starts a new session over that version. A writer killed with -9 still gets flush and release
  * from the kernel: what it had written is committed, exactly what a local disk would keep. A LiveFile
  * leaves the table when it has no handle and no upload in flight.
  */

@@ -18,10 +18,11 @@
  * <p>Write path: a create, or the first write/truncate of an open file, opens a staged upload on the engine
  * and a {@code StagedFile} in the staging area. Writes go to the spool file; a chunk that exists in the
  * base version and is only partly overwritten is first filled from the store (read-modify-write), and every
- * chunk the writer moves past is handed to the engine at once. flush (each close()) commits: the engine
- * records the file as closed (crash-safe from then on) and completes the object in the background; chunks
- * never written are copied server-side from the base. fsync, rename, and a metadata change that cannot wait
- * commit and wait for the store. Read path: bytes of a stored version come through the chunk cache
+ * chunk the writer moves past is handed to the engine at once. flush (each close()) seals: the engine
+ * records the file as closed (crash-safe from then on); the commit follows once the write-back delay has
+ * passed with no writer left (a reopen sooner continues the session), and the engine completes the object
+ * in the background; chunks never written are copied server-side from the base. fsync, rename, unlink, a
+ * sync and a metadata change that cannot wait commit at once and wait for the store. Read path: bytes of a stored version come through the chunk cache
  * ({@code org.streamfs.cache}); bytes of a live file from its spool file where authoritative.
  *
  * <p>Lock order: {@code OpenFiles}' table (a concurrent map, no lock held across calls) → a

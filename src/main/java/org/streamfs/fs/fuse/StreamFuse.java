@@ -51,22 +51,12 @@ public final class StreamFuse extends FuseStubFS {
     this.xattrs = xattrs;
   }
 
-  /**
-   * A path or symlink target as jnr-fuse decoded it (UTF-8, bytes that are not UTF-8 replaced by U+FFFD):
-   * the file system's name, or null (EILSEQ) if it holds U+FFFD, which may stand for any byte.
-   */
-  private static String name(String decoded) {
-    try {
-      return NameBytes.fromDecoded(decoded);
-    } catch (FsException e) {
-      org.slf4j.LoggerFactory.getLogger(StreamFuse.class).debug("{}", e.getMessage());
-      return null;
+  /** An xattr name as jnr-fuse decoded it; EILSEQ if it was not UTF-8. */
+  private static String xattrName(String decoded) throws FsException {
+    if (decoded.indexOf('\uFFFD') >= 0) {
+      throw FsException.of(Errno.EILSEQ, decoded, "extended attribute name is not valid UTF-8");
     }
-  }
-
-  /** An xattr name as jnr-fuse decoded it, or null (EILSEQ) if it was not UTF-8. */
-  private static String xattrName(String decoded) {
-    return decoded.indexOf('\uFFFD') >= 0 ? null : decoded;
+    return decoded;
   }
 
   @Override
@@ -111,11 +101,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int getattr(String pathRaw, FileStat stat) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("getattr", path, () -> {
+    return FuseCall.run("getattr", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fill(stat, fs.getattr(path));
       return 0;
     });
@@ -128,11 +115,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int access(String pathRaw, int mask) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("access", path, () -> {
+    return FuseCall.run("access", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.getattr(path);
       return 0;
     });
@@ -140,11 +124,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int readdir(String pathRaw, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("readdir", path, () -> {
+    return FuseCall.run("readdir", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       List<String> names = fs.readdir(path);
       filler.apply(buf, ".", null, 0);
       filler.apply(buf, "..", null, 0);
@@ -162,11 +143,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int mkdir(String pathRaw, @mode_t long mode) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("mkdir", path, () -> {
+    return FuseCall.run("mkdir", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.mkdir(path, (int) mode, uid(), gid());
       return 0;
     });
@@ -174,11 +152,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int mknod(String pathRaw, @mode_t long mode, @dev_t long rdev) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("mknod", path, () -> {
+    return FuseCall.run("mknod", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.mknod(path, (int) mode, rdev, uid(), gid());
       return 0;
     });
@@ -186,15 +161,9 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int link(String oldpathRaw, String newpathRaw) {
-    String oldpath = name(oldpathRaw);
-    if (oldpath == null) {
-      return -Errno.EILSEQ;
-    }
-    String newpath = name(newpathRaw);
-    if (newpath == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("link", oldpath + " -> " + newpath, () -> {
+    return FuseCall.run("link", oldpathRaw + " -> " + newpathRaw, () -> {
+      String oldpath = NameBytes.fromDecoded(oldpathRaw);
+      String newpath = NameBytes.fromDecoded(newpathRaw);
       fs.link(oldpath, newpath);
       return 0;
     });
@@ -202,11 +171,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int rmdir(String pathRaw) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("rmdir", path, () -> {
+    return FuseCall.run("rmdir", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.rmdir(path);
       return 0;
     });
@@ -214,11 +180,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int unlink(String pathRaw) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("unlink", path, () -> {
+    return FuseCall.run("unlink", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.unlink(path);
       return 0;
     });
@@ -226,15 +189,9 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int rename(String oldpathRaw, String newpathRaw) {
-    String oldpath = name(oldpathRaw);
-    if (oldpath == null) {
-      return -Errno.EILSEQ;
-    }
-    String newpath = name(newpathRaw);
-    if (newpath == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("rename", oldpath + " -> " + newpath, () -> {
+    return FuseCall.run("rename", oldpathRaw + " -> " + newpathRaw, () -> {
+      String oldpath = NameBytes.fromDecoded(oldpathRaw);
+      String newpath = NameBytes.fromDecoded(newpathRaw);
       fs.rename(oldpath, newpath);
       return 0;
     });
@@ -242,15 +199,9 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int symlink(String targetRaw, String linkpathRaw) {
-    String target = name(targetRaw);
-    if (target == null) {
-      return -Errno.EILSEQ;
-    }
-    String linkpath = name(linkpathRaw);
-    if (linkpath == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("symlink", linkpath, () -> {
+    return FuseCall.run("symlink", linkpathRaw, () -> {
+      String target = NameBytes.fromDecoded(targetRaw);
+      String linkpath = NameBytes.fromDecoded(linkpathRaw);
       fs.symlink(target, linkpath, uid(), gid());
       return 0;
     });
@@ -258,20 +209,14 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int readlink(String pathRaw, Pointer buf, @size_t long size) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("readlink", path, () -> FuseReplies.link(FuseNames.bytes(fs.readlink(path)), buf, size));
+    return FuseCall.run("readlink", pathRaw,
+        () -> FuseReplies.link(FuseNames.bytes(fs.readlink(NameBytes.fromDecoded(pathRaw))), buf, size));
   }
 
   @Override
   public int chmod(String pathRaw, @mode_t long mode) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("chmod", path, () -> {
+    return FuseCall.run("chmod", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.chmod(path, (int) mode);
       return 0;
     });
@@ -279,11 +224,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int chown(String pathRaw, long uid, long gid) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("chown", path, () -> {
+    return FuseCall.run("chown", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.chown(path, uid, gid);
       return 0;
     });
@@ -291,21 +233,15 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int utimens(String pathRaw, Timespec[] timespec) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("utimens", path, () -> FuseReplies.times(fs, path, timespec[0].tv_sec.get(),
+    return FuseCall.run("utimens", pathRaw, () -> FuseReplies.times(fs, NameBytes.fromDecoded(pathRaw),
+        timespec[0].tv_sec.get(),
         timespec[0].tv_nsec.longValue(), timespec[1].tv_sec.get(), timespec[1].tv_nsec.longValue()));
   }
 
   @Override
   public int truncate(String pathRaw, @off_t long size) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("truncate", path, () -> {
+    return FuseCall.run("truncate", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.truncate(path, size);
       return 0;
     });
@@ -313,11 +249,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int fallocate(String pathRaw, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("fallocate", path, () -> {
+    return FuseCall.run("fallocate", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.fallocate(fi.fh.get(), mode, off, length);
       return 0;
     });
@@ -325,11 +258,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int ftruncate(String pathRaw, @off_t long size, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("ftruncate", path, () -> {
+    return FuseCall.run("ftruncate", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.ftruncate(fi.fh.get(), size);
       return 0;
     });
@@ -337,11 +267,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int create(String pathRaw, @mode_t long mode, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("create", path, () -> {
+    return FuseCall.run("create", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fi.fh.set(fs.create(path, (int) mode, uid(), gid()));
       return 0;
     });
@@ -349,11 +276,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int open(String pathRaw, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("open", path, () -> {
+    return FuseCall.run("open", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       long fh = fs.open(path, fi.flags.get());
       fi.fh.set(fh);
       if (KEEP_CACHE_KNOWN && fs.keepCache(fh)) {
@@ -367,22 +291,16 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int read(String pathRaw, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("read", path, () -> {
+    return FuseCall.run("read", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       return fs.read(fi.fh.get(), offset, direct(buf, size));
     });
   }
 
   @Override
   public int write(String pathRaw, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("write", path, () -> {
+    return FuseCall.run("write", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.write(fi.fh.get(), offset, direct(buf, size));
       return (int) size;
     });
@@ -390,11 +308,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int flush(String pathRaw, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("flush", path, () -> {
+    return FuseCall.run("flush", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.flush(fi.fh.get());
       return 0;
     });
@@ -402,11 +317,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int release(String pathRaw, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("release", path, () -> {
+    return FuseCall.run("release", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.release(fi.fh.get());
       return 0;
     });
@@ -414,11 +326,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int fsync(String pathRaw, int isdatasync, FuseFileInfo fi) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("fsync", path, () -> {
+    return FuseCall.run("fsync", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       fs.fsync(fi.fh.get());
       return 0;
     });
@@ -426,11 +335,8 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int statfs(String pathRaw, Statvfs st) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    return FuseCall.run("statfs", path, () -> {
+    return FuseCall.run("statfs", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
       StreamFs.FsStats s = fs.statfs();
       st.f_bsize.set(s.blockSize());
       st.f_frsize.set(s.blockSize());
@@ -447,47 +353,30 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int getxattr(String pathRaw, String nameRaw, Pointer value, @size_t long size) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    String name = xattrName(nameRaw);
-    if (name == null) {
-      return -Errno.EILSEQ;
-    }
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }
-    return FuseCall.run("getxattr", path, () -> FuseReplies.xattr(fs.getxattr(path, name), value, size));
+    return FuseCall.run("getxattr", pathRaw, () -> FuseReplies.xattr(fs.getxattr(NameBytes.fromDecoded(pathRaw),
+        xattrName(nameRaw)), value, size));
   }
 
   @Override
   public int listxattr(String pathRaw, Pointer list, @size_t long size) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }
-    return FuseCall.run("listxattr", path,
-        () -> FuseReplies.xattr(FuseReplies.names(fs.listxattr(path)), list, size));
+    return FuseCall.run("listxattr", pathRaw,
+        () -> FuseReplies.xattr(FuseReplies.names(fs.listxattr(NameBytes.fromDecoded(pathRaw))), list, size));
   }
 
   @Override
   public int setxattr(String pathRaw, String nameRaw, Pointer value, @size_t long size, int flags) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    String name = xattrName(nameRaw);
-    if (name == null) {
-      return -Errno.EILSEQ;
-    }
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }
-    return FuseCall.run("setxattr", path, () -> {
+    return FuseCall.run("setxattr", pathRaw, () -> {
+      String path = NameBytes.fromDecoded(pathRaw);
+      String name = xattrName(nameRaw);
       byte[] v = new byte[(int) size];
       value.get(0, v, 0, v.length);
       fs.setxattr(path, name, v, flags);
@@ -497,19 +386,11 @@ public final class StreamFuse extends FuseStubFS {
 
   @Override
   public int removexattr(String pathRaw, String nameRaw) {
-    String path = name(pathRaw);
-    if (path == null) {
-      return -Errno.EILSEQ;
-    }
-    String name = xattrName(nameRaw);
-    if (name == null) {
-      return -Errno.EILSEQ;
-    }
     if (!xattrs) {
       return -org.streamfs.fs.Errno.ENOSYS;
     }
-    return FuseCall.run("removexattr", path, () -> {
-      fs.removexattr(path, name);
+    return FuseCall.run("removexattr", pathRaw, () -> {
+      fs.removexattr(NameBytes.fromDecoded(pathRaw), xattrName(nameRaw));
       return 0;
     });
   }

@@ -50,29 +50,29 @@ class CouchDbMountIT {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
       try {
         long deadline = System.currentTimeMillis() + 60_000;
-        while (!mounted(mnt)) {
-          assertTrue(daemon.isAlive(), () -> "daemon exited: " + read(log));
-          assertTrue(System.currentTimeMillis() < deadline, () -> "mount did not appear: " + read(log));
+        while (!CouchDbTestSupport.mounted(mnt)) {
+          assertTrue(daemon.isAlive(), () -> "daemon exited: " + CouchDbTestSupport.read(log));
+          assertTrue(System.currentTimeMillis() < deadline, () -> "mount did not appear: " + CouchDbTestSupport.read(log));
           Thread.sleep(100);
         }
-        sh(root, "head -c 3145733 /dev/urandom > src && mkdir mnt/dir && cp src mnt/dir/f && cmp src mnt/dir/f");
-        sh(root, "head -c 10 /dev/urandom > small && cp small mnt/small && cmp small mnt/small");
-        sh(root, "cmp a.pdf mnt/report/a.pdf && ls mnt | sort | tr '\\n' ' ' > listing");
-        assertEquals("dir report small ", read(root.resolve("listing")));
-        sh(root, "mv mnt/small mnt/dir/small2 && test ! -e mnt/small && cmp small mnt/dir/small2");
-        sh(root, "java -Xmx128m -jar " + jar + " sync " + mnt + " >/dev/null");
+        CouchDbTestSupport.sh(root, "head -c 3145733 /dev/urandom > src && mkdir mnt/dir && cp src mnt/dir/f && cmp src mnt/dir/f");
+        CouchDbTestSupport.sh(root, "head -c 10 /dev/urandom > small && cp small mnt/small && cmp small mnt/small");
+        CouchDbTestSupport.sh(root, "cmp a.pdf mnt/report/a.pdf && ls mnt | sort | tr '\\n' ' ' > listing");
+        assertEquals("dir report small ", CouchDbTestSupport.read(root.resolve("listing")));
+        CouchDbTestSupport.sh(root, "mv mnt/small mnt/dir/small2 && test ! -e mnt/small && cmp small mnt/dir/small2");
+        CouchDbTestSupport.sh(root, "java -Xmx128m -jar " + jar + " sync " + mnt + " >/dev/null");
         assertArrayEquals(Files.readAllBytes(root.resolve("src")),
             CouchDbTestSupport.readAll(store, "dir/f", 0, -1, null), "the store holds the file, byte-identical");
         assertArrayEquals(Files.readAllBytes(root.resolve("small")),
             CouchDbTestSupport.readAll(store, "dir/small2", 0, -1, null));
-        sh(root, "rm mnt/dir/f && test ! -e mnt/dir/f");
-        sh(root, "java -Xmx128m -jar " + jar + " sync " + mnt + " >/dev/null");
+        CouchDbTestSupport.sh(root, "rm mnt/dir/f && test ! -e mnt/dir/f");
+        CouchDbTestSupport.sh(root, "java -Xmx128m -jar " + jar + " sync " + mnt + " >/dev/null");
         assertEquals(StoreException.Kind.NOT_FOUND,
             assertThrows(StoreException.class, () -> store.stat("dir/f")).kind());
       } finally {
-        if (mounted(mnt)) {
+        if (CouchDbTestSupport.mounted(mnt)) {
           new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor(20, TimeUnit.SECONDS);
-          if (mounted(mnt)) {
+          if (CouchDbTestSupport.mounted(mnt)) {
             new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(20, TimeUnit.SECONDS);
           }
         }
@@ -81,32 +81,6 @@ class CouchDbMountIT {
           daemon.waitFor(10, TimeUnit.SECONDS);
         }
       }
-    }
-  }
-
-  private static boolean mounted(Path mnt) throws Exception {
-    String want = mnt.toAbsolutePath().toString();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-      String[] f = line.split(" ");
-      if (f.length > 4 && f[4].equals(want)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static void sh(Path dir, String script) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "timeout: " + script);
-    assertEquals(0, p.exitValue(), () -> "command failed: " + script + "\n" + out);
-  }
-
-  private static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (java.io.IOException e) {
-      return "(unreadable: " + e + ")";
     }
   }
 }

@@ -75,4 +75,35 @@ final class CouchDbTestSupport {
         : HttpRequest.BodyPublishers.ofByteArray(body));
     return RAW.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
+
+  /** Whether {@code mnt} is a mount point now (from /proc/self/mountinfo). */
+  static boolean mounted(java.nio.file.Path mnt) throws IOException {
+    String want = mnt.toAbsolutePath().toString();
+    for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo"))) {
+      String[] f = line.split(" ");
+      if (f.length > 4 && f[4].equals(want)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Runs a bash script in {@code dir}; fails the test unless it exits 0; returns its output. */
+  static String sh(java.nio.file.Path dir, String script) throws Exception {
+    Process p = new ProcessBuilder("bash", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    org.junit.jupiter.api.Assertions.assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS),
+        "timeout: " + script);
+    org.junit.jupiter.api.Assertions.assertEquals(0, p.exitValue(), () -> "command failed: " + script + "\n" + out);
+    return out;
+  }
+
+  /** A file's text, or a note that it cannot be read (for failure messages). */
+  static String read(java.nio.file.Path p) {
+    try {
+      return java.nio.file.Files.readString(p);
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
+  }
 }

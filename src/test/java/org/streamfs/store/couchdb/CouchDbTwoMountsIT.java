@@ -41,18 +41,18 @@ class CouchDbTwoMountsIT {
           "--store", storeUri, "--state-dir", state.toString(), "--chunk-size", "1M", mnt.toString())
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
       long deadline = System.currentTimeMillis() + 60_000;
-      while (!mounted(mnt)) {
-        assertTrue(process.isAlive(), () -> "daemon exited: " + read(log));
-        assertTrue(System.currentTimeMillis() < deadline, () -> "mount did not appear: " + read(log));
+      while (!CouchDbTestSupport.mounted(mnt)) {
+        assertTrue(process.isAlive(), () -> "daemon exited: " + CouchDbTestSupport.read(log));
+        assertTrue(System.currentTimeMillis() < deadline, () -> "mount did not appear: " + CouchDbTestSupport.read(log));
         Thread.sleep(100);
       }
     }
 
     @Override
     public void close() throws Exception {
-      if (mounted(mnt)) {
+      if (CouchDbTestSupport.mounted(mnt)) {
         new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor(20, TimeUnit.SECONDS);
-        if (mounted(mnt)) {
+        if (CouchDbTestSupport.mounted(mnt)) {
           new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(20, TimeUnit.SECONDS);
         }
       }
@@ -72,16 +72,16 @@ class CouchDbTwoMountsIT {
       CouchDbStore store = CouchDbTestSupport.newStore(server, null);
       String uri = server.storeUri(store.http().db()).toString();
       try (Daemon a = new Daemon(root, "a", jar, uri); Daemon b = new Daemon(root, "b", jar, uri)) {
-        sh(root, "head -c 3145733 /dev/urandom > src && cp src a-mnt/f.bin");
-        sh(root, "java -Xmx128m -jar " + jar + " sync " + a.mnt + " >/dev/null");
-        sh(root, "for i in $(seq 1 100); do test -e b-mnt/f.bin && break; sleep 0.1; done; cmp src b-mnt/f.bin");
-        assertEquals("yes", sh(root, "getfattr -n user.streamfs.verified --only-values b-mnt/f.bin").strip());
+        CouchDbTestSupport.sh(root, "head -c 3145733 /dev/urandom > src && cp src a-mnt/f.bin");
+        CouchDbTestSupport.sh(root, "java -Xmx128m -jar " + jar + " sync " + a.mnt + " >/dev/null");
+        CouchDbTestSupport.sh(root, "for i in $(seq 1 100); do test -e b-mnt/f.bin && break; sleep 0.1; done; cmp src b-mnt/f.bin");
+        assertEquals("yes", CouchDbTestSupport.sh(root, "getfattr -n user.streamfs.verified --only-values b-mnt/f.bin").strip());
         // both open x.txt, both write, both close: neither write is lost
-        sh(root, "echo base > a-mnt/x.txt && java -Xmx128m -jar " + jar + " sync " + a.mnt + " >/dev/null"
+        CouchDbTestSupport.sh(root, "echo base > a-mnt/x.txt && java -Xmx128m -jar " + jar + " sync " + a.mnt + " >/dev/null"
             + " && for i in $(seq 1 100); do test -e b-mnt/x.txt && break; sleep 0.1; done; cmp a-mnt/x.txt b-mnt/x.txt");
-        sh(root, "exec 3>a-mnt/x.txt 4>b-mnt/x.txt; echo 'from A' >&3; echo 'from B' >&4; exec 3>&- 4>&-");
-        sh(root, "java -Xmx128m -jar " + jar + " sync " + a.mnt + " >/dev/null");
-        sh(root, "java -Xmx128m -jar " + jar + " sync " + b.mnt + " >/dev/null");
+        CouchDbTestSupport.sh(root, "exec 3>a-mnt/x.txt 4>b-mnt/x.txt; echo 'from A' >&3; echo 'from B' >&4; exec 3>&- 4>&-");
+        CouchDbTestSupport.sh(root, "java -Xmx128m -jar " + jar + " sync " + a.mnt + " >/dev/null");
+        CouchDbTestSupport.sh(root, "java -Xmx128m -jar " + jar + " sync " + b.mnt + " >/dev/null");
       }
       List<String> versions = new ArrayList<>();
       for (ObjectInfo o : store.list("", null).objects()) {
@@ -106,8 +106,8 @@ class CouchDbTwoMountsIT {
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(cat.waitFor(120, TimeUnit.SECONDS));
         assertTrue(cat.exitValue() != 0, "a replaced chunk was served without an error");
-        assertTrue(read(c.log).contains("chunk 1 of f.bin"), "the log names the object and the chunk: "
-            + read(c.log));
+        assertTrue(CouchDbTestSupport.read(c.log).contains("chunk 1 of f.bin"), "the log names the object and the chunk: "
+            + CouchDbTestSupport.read(c.log));
       }
       Process scrub = new ProcessBuilder("java", "-Xmx128m", "-jar", jar, "scrub", "--store", uri, "--state-dir",
           root.resolve("scrub-state").toString()).redirectErrorStream(true).start();
@@ -115,33 +115,6 @@ class CouchDbTwoMountsIT {
       assertTrue(scrub.waitFor(120, TimeUnit.SECONDS));
       assertEquals(5, scrub.exitValue(), out);
       assertTrue(out.contains("f.bin"), out);
-    }
-  }
-
-  private static boolean mounted(Path mnt) throws Exception {
-    String want = mnt.toAbsolutePath().toString();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-      String[] f = line.split(" ");
-      if (f.length > 4 && f[4].equals(want)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String sh(Path dir, String script) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "timeout: " + script);
-    assertEquals(0, p.exitValue(), () -> "command failed: " + script + "\n" + out);
-    return out;
-  }
-
-  private static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (java.io.IOException e) {
-      return "(unreadable: " + e + ")";
     }
   }
 }
